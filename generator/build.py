@@ -1,0 +1,183 @@
+"""The build, top to bottom: config -> content -> catalog -> pages -> MkDocs -> swap.
+
+Gather everything first, then write: the catalog is complete in memory
+before the first page is written.  MkDocs builds into a fresh folder beside
+the old site, which is swapped in only when the build succeeded, so a failed
+or interrupted build leaves the previous site intact.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import time
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from .catalog import build_catalog
+from .config import SiteConfig, load_config
+from .content import load_content
+from .errors import PapershelfError, Problem
+from .generate import GenerateStats, write_docs
+from .pages.common import Context
+
+NAV = [  # (page kind, nav title, docs path)
+    ("papers", "Papers", "papers/index.md"),
+    ("authors", "Authors", "authors/index.md"),
+    ("topics", "Topics", "topics/index.md"),
+    ("venues", "Venues", "venues/index.md"),
+    ("orgs", "Organisations", "orgs/index.md"),
+    ("years", "Years", "years/index.md"),
+    ("daily", "Daily", "daily/index.md"),
+    ("search", "Search", "search/index.md"),
+]
+
+
+@dataclass
+class BuildReport:
+    papers: int = 0
+    authors: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    docs: GenerateStats = field(default_factory=GenerateStats)
+    timings: dict[str, float] = field(default_factory=dict)
+    site_dir: Path | None = None
+
+
+@dataclass
+class BuildOptions:
+    content: Path = Path("content")
+    site_dir: Path = Path("site")
+    config_dir: Path = Path("site_config")
+    mkdocs_file: Path | None = None
+    work_dir: Path = Path("build")
+    strict: bool = False
+    progress: bool = True
+    site_url: str | None = None  # overrides the configured URL (e.g. to test a sub-path)
+
+
+class BuildFailed(PapershelfError):
+    """The build stopped; the previous site is untouched."""
+
+
+def default_mkdocs_file() -> Path:
+    local = Path("mkdocs.yml")
+    if local.exists():
+        return local
+    return Path(str(resources.files("generator") / "templates" / "mkdocs.yml"))
+
+
+@contextmanager
+def _timed(report: BuildReport, stage: str):
+    start = time.perf_counter()
+    yield
+    report.timings[stage] = report.timings.get(stage, 0.0) + time.perf_counter() - start
+
+
+def load_catalog(opts: BuildOptions, report: BuildReport) -> tuple[Context, SiteConfig]:
+    """Stages 1-3: settings, records, catalog."""
+    with _timed(report, "config"):
+        config = load_config(opts.config_dir / "site.yaml")
+        if opts.site_url is not None:
+            config.url = opts.site_url
+    with _timed(report, "load"):
+        if not opts.content.is_dir():
+            raise BuildFailed(f"content folder {opts.content} does not exist; "
+                              "create it, or point to one with --content DIR")
+        content = load_content(opts.content)
+        report.problems.extend(content.problems)
+    if opts.strict and report.problems:
+        raise BuildFailed(f"{len(report.problems)} problem(s) in the records and --strict is on:\n"
+                          + "\n".join(str(p) for p in report.problems))
+    with _timed(report, "catalog"):
+        catalog = build_catalog(content.papers, content.authors)
+    report.papers, report.authors = len(catalog.papers), len(catalog.authors)
+    ctx = Context(catalog=catalog, config=config, paper_files=content.paper_files,
+                  author_files=content.author_files)
+    assets = opts.config_dir / "assets"
+    if assets.is_dir():
+        ctx.extras["site_assets"] = str(assets)
+    return ctx, config
+
+
+def mkdocs_config(opts: BuildOptions, config: SiteConfig, docs: Path, site_dir: Path) -> Any:
+    """The MkDocs configuration: mkdocs.yml, with the site settings laid over it."""
+    from mkdocs.config import load_config as mk_load
+
+    nav: list[Any] = [{"Home": "index.md"}]
+    nav += [{title: path} for kind, title, path in NAV if kind in config.pages and (docs / path).exists()]
+    overrides: dict[str, Any] = {
+        "docs_dir": str(docs.resolve()),
+        "site_dir": str(site_dir.resolve()),
+        "site_name": config.name,
+        "nav": nav,
+        "not_in_nav": "*.md\n",
+        "use_directory_urls": True,
+    }
+    if config.url:
+        overrides["site_url"] = config.url
+    if config.description:
+        overrides["site_description"] = config.description
+    if config.repo_url:
+        overrides["repo_url"] = config.repo_url
+        overrides["edit_uri"] = config.edit_uri
+    mkfile = opts.mkdocs_file or default_mkdocs_file()
+    cfg = mk_load(config_file=str(mkfile), **overrides)
+    cfg.theme["palette"] = {"primary": config.primary, "accent": config.accent}
+    if config.logo:
+        cfg.theme["logo"] = "assets/site/" + config.logo
+    return cfg
+
+
+def run_mkdocs(cfg: Any) -> None:
+    from mkdocs.commands.build import build as mk_build
+
+    # MkDocs reports every page at INFO; keep warnings and errors only.
+    for name in ("mkdocs", "mkdocs.commands.build", "mkdocs.structure"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+    try:
+        mk_build(cfg)
+    except SystemExit as e:  # MkDocs aborts this way under strict mode
+        raise BuildFailed(f"MkDocs stopped the build (exit {e.code}); the previous site is untouched") from None
+    except Exception as e:
+        raise BuildFailed(f"MkDocs failed: {type(e).__name__}: {e}; the previous site is untouched") from None
+
+
+def swap_in(new: Path, target: Path) -> None:
+    """Replace ``target`` with ``new`` by renames, so readers never see half a site."""
+    old = target.with_name(f".{target.name}.old-{os.getpid()}")
+    if target.exists():
+        os.replace(target, old)
+    os.replace(new, target)
+    if old.exists():
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the whole site from ``opts.content`` into ``opts.site_dir``."""
+    report = BuildReport()
+    ctx, config = load_catalog(opts, report)
+    docs = opts.work_dir / "docs"
+    with _timed(report, "pages"):
+        report.docs = write_docs(ctx, docs)
+    # MkDocs builds beside the live site; the swap happens only on success.
+    site_dir = opts.site_dir
+    site_dir.parent.mkdir(parents=True, exist_ok=True)
+    tmp = site_dir.with_name(f".{site_dir.name}.new-{os.getpid()}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    try:
+        with _timed(report, "mkdocs"):
+            cfg = mkdocs_config(opts, config, docs, tmp)
+            run_mkdocs(cfg)
+        with _timed(report, "swap"):
+            swap_in(tmp, site_dir)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp, ignore_errors=True)
+    report.site_dir = site_dir
+    return report

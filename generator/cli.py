@@ -1,0 +1,167 @@
+"""The ``papershelf`` command.  Each subcommand parses its arguments and calls
+one library function; output and exit codes are what tests assert on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .ingest import FORMATS, IngestContext
+
+CONTENT = click.option("--content", "content", type=click.Path(path_type=Path), default=Path("content"),
+                       show_default=True, help="The content folder holding the records.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="papershelf")
+def main() -> None:
+    """Papershelf: turn paper and author records into a searchable static site.
+
+    \b
+    Typical use:
+      papershelf ingest bibtex refs.bib      add records to content/
+      papershelf check                       validate every record
+      papershelf build                       build the site into site/
+      papershelf serve                       preview with live reload
+    """
+
+
+def _format_help() -> str:
+    return "Input format: " + ", ".join(sorted(FORMATS)) + ", or auto (recognise from the file)."
+
+
+@main.command()
+@click.argument("fmt", metavar="FORMAT")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@CONTENT
+@click.option("--dry-run", is_flag=True, help="Read and merge, report, but write nothing.")
+@click.option("--year", type=int, help="Year of a saved listing page that shows none.")
+@click.option("--name-variants", type=click.Path(exists=True, path_type=Path),
+              help="ACL Anthology name_variants.yaml, to resolve author spellings.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Also write the report as JSON here.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any record was skipped or file refused.")
+def ingest(fmt: str, paths: tuple[Path, ...], content: Path, dry_run: bool, year: int | None,
+           name_variants: Path | None, report_path: Path | None, strict: bool) -> None:
+    """Add records from files of FORMAT to the content folder.
+
+    Records that describe a paper already in the catalog are merged into it
+    (every source is kept).  Records that cannot be used are listed with
+    file, record, field and reason.
+    """
+    from .ingest import get_parser
+    from .ingest.run import ingest as run_ingest
+    from .ingest.run import write_report
+
+    detect = None
+    if fmt == "auto":
+        from .ingest import detect as detect_mod  # type: ignore[attr-defined]
+
+        detect = detect_mod.detect_format
+    else:
+        get_parser(fmt)  # an unknown format fails here, listing the known ones
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise click.ClickException(f"no such file: {', '.join(missing)}")
+    content.mkdir(parents=True, exist_ok=True)
+    report = run_ingest(fmt, list(paths), content, IngestContext(year=year, name_variants=name_variants),
+                        dry_run=dry_run, detect=detect)
+    for p in report.skipped:
+        click.echo(f"skipped: {p}", err=True)
+    for r in report.refused:
+        click.echo(f"refused: {r}", err=True)
+    for title, pid, why in report.near_duplicates:
+        click.echo(f"review: {title[:70]!r} kept as {pid}: {why}", err=True)
+    click.echo(report.summary())
+    if dry_run:
+        click.echo("dry run: nothing written")
+    else:
+        click.echo(f"wrote {report.written} record file(s) under {content}")
+    if report_path:
+        write_report(report, report_path)
+    if strict and (report.skipped or report.refused):
+        sys.exit(1)
+    if report.refused and report.read == 0:
+        sys.exit(1)
+
+
+ingest.help = (ingest.help or "") + "\n\n" + _format_help()
+
+
+@main.command()
+@CONTENT
+@click.option("--config-dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True,
+              help="Folder with site.yaml, theme overrides and assets.")
+def check(content: Path, config_dir: Path) -> None:
+    """Validate every record and the site settings; one line per problem.
+
+    Exits 0 when everything is valid, 1 when any record has a problem.
+    """
+    from .catalog import build_catalog
+    from .config import load_config
+    from .content import load_content
+
+    load_config(config_dir / "site.yaml")
+    if not content.is_dir():
+        raise click.ClickException(f"content folder {content} does not exist")
+    loaded = load_content(content)
+    problems = list(loaded.problems)
+    catalog = build_catalog(loaded.papers, loaded.authors)
+    try:
+        from .lists import check_lists  # reading lists, when present
+
+        problems += check_lists(content, catalog)
+    except ImportError:
+        pass
+    for p in problems:
+        click.echo(str(p))
+    click.echo(f"{len(loaded.papers)} paper(s), {len(loaded.authors)} author record(s), "
+               f"{len(catalog.authors)} author(s) after resolving names; {len(problems)} problem(s)",
+               err=bool(problems))
+    if problems:
+        sys.exit(1)
+
+
+@main.command()
+@CONTENT
+@click.option("--site-dir", type=click.Path(path_type=Path), default=Path("site"), show_default=True,
+              help="Where the built site goes (replaced atomically).")
+@click.option("--config-dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True,
+              help="Folder with site.yaml, theme overrides and assets.")
+@click.option("--work-dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True,
+              help="Folder for the generated Markdown (kept between builds for speed).")
+@click.option("--site-url", help="Override the configured site URL (e.g. to build for another sub-path).")
+@click.option("--strict", is_flag=True, help="Fail the build if any record has a problem.")
+def build(content: Path, site_dir: Path, config_dir: Path, work_dir: Path, site_url: str | None, strict: bool) -> None:
+    """Build the site from the content folder into the site folder."""
+    from .build import BuildOptions, build_site
+
+    opts = BuildOptions(content=content, site_dir=site_dir, config_dir=config_dir, work_dir=work_dir,
+                        strict=strict, site_url=site_url)
+    report = build_site(opts)
+    for p in report.problems:
+        click.echo(f"skipped: {p}", err=True)
+    d = report.docs
+    times = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
+    click.echo(f"built {report.papers} paper(s) and {report.authors} author(s) into {site_dir}: "
+               f"{d.pages} pages ({d.written} files written, {d.unchanged} unchanged, {d.removed} removed); "
+               f"{len(report.problems)} record problem(s)")
+    click.echo(f"time: {times}")
+
+
+@main.command()
+@CONTENT
+@click.option("--config-dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True)
+@click.option("--work-dir", type=click.Path(path_type=Path), default=Path("build"), show_default=True)
+@click.option("-a", "--dev-addr", default="127.0.0.1:8000", show_default=True, help="Address to serve on.")
+def serve(content: Path, config_dir: Path, work_dir: Path, dev_addr: str) -> None:
+    """Preview the site with live reload; edits to records rebuild it."""
+    from .serve import serve_site
+
+    serve_site(content, config_dir, work_dir, dev_addr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

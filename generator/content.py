@@ -1,0 +1,114 @@
+"""The content folder: one YAML file per paper and per author.
+
+Layout::
+
+    content/papers/<id>.yaml     one paper record
+    content/authors/<id>.yaml    one author record (profile, aliases, pins)
+    content/lists/<slug>.yaml    reading lists
+
+Reading collects problems instead of stopping at the first bad file, so
+``papershelf check`` can list every problem and the build can go on with the
+good records.  Writing goes through the YAML emitter (never string
+formatting) and only touches a file whose bytes change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Problem
+from .model import Author, Paper, author_from_record, paper_from_record
+from .writer import write_if_changed
+
+try:  # libyaml is many times faster; fall back to pure Python where missing
+    _Loader: Any = yaml.CSafeLoader
+    _Dumper: Any = yaml.CSafeDumper
+except AttributeError:  # pragma: no cover - depends on the PyYAML build
+    _Loader = yaml.SafeLoader
+    _Dumper = yaml.SafeDumper
+
+
+@dataclass
+class Content:
+    """Everything read from a content folder, and what was wrong with it."""
+
+    papers: dict[str, Paper] = field(default_factory=dict)
+    authors: dict[str, Author] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    # id -> the file it was read from, for "edit this record" links
+    paper_files: dict[str, str] = field(default_factory=dict)
+    author_files: dict[str, str] = field(default_factory=dict)
+
+
+def dump_yaml(data: Any) -> str:
+    """YAML text for a record: block style, keys in the given order, Unicode kept."""
+    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+                     default_flow_style=False)
+
+
+def load_yaml_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
+    """Parse one YAML file; an unreadable file becomes a Problem, not an exception."""
+    try:
+        text = path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError as e:
+        return None, [Problem(rel, "-", "-", f"not UTF-8 text (byte {e.start}); re-save the file as UTF-8")]
+    except OSError as e:
+        return None, [Problem(rel, "-", "-", f"cannot read: {e.strerror}")]
+    try:
+        return yaml.load(text, Loader=_Loader), []
+    except yaml.YAMLError as e:
+        line = getattr(getattr(e, "problem_mark", None), "line", None)
+        reason = getattr(e, "problem", None) or str(e).splitlines()[0]
+        return None, [Problem(rel, "-", "-", f"invalid YAML: {reason}", line + 1 if line is not None else None)]
+
+
+def load_content(root: Path) -> Content:
+    """Read every record under ``root``; bad records are reported, good ones kept."""
+    out = Content()
+    for kind, builder, target, files in (
+        ("papers", paper_from_record, out.papers, out.paper_files),
+        ("authors", author_from_record, out.authors, out.author_files),
+    ):
+        folder = root / kind
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.glob("*.yaml")):
+            rel = path.relative_to(root.parent).as_posix() if root.parent != path else path.name
+            data, problems = load_yaml_file(path, rel)
+            out.problems.extend(problems)
+            if data is None:
+                if not problems:
+                    out.problems.append(Problem(rel, "-", "-", "file is empty"))
+                continue
+            record, problems = builder(data, rel, fallback_id=path.stem)  # type: ignore[operator]
+            out.problems.extend(problems)
+            if record is None:
+                continue
+            if record.id != path.stem:
+                out.problems.append(Problem(rel, record.id, "id", f"does not match the file name {path.stem!r}; "
+                                            "rename the file or fix the id"))
+                continue
+            target[record.id] = record
+            files[record.id] = rel
+    return out
+
+
+def record_path(root: Path, record: Paper | Author) -> Path:
+    kind = "papers" if isinstance(record, Paper) else "authors"
+    return root / kind / f"{record.id}.yaml"
+
+
+def save_records(root: Path, records: Iterable[Paper | Author]) -> tuple[int, int]:
+    """Write records as YAML files; return (written, unchanged)."""
+    written = unchanged = 0
+    for record in records:
+        if write_if_changed(record_path(root, record), dump_yaml(record.to_dict())):
+            written += 1
+        else:
+            unchanged += 1
+    return written, unchanged

@@ -1,0 +1,104 @@
+"""BibTeX out: stable, unique keys and correctly escaped values.
+
+Keys are ``<first author's last name><year><first title word>`` folded to
+ASCII (``zhang2020cyclical``), with ``a``, ``b``, ... appended in paper-id
+order when two papers would share one, so a key never changes unless the
+catalog gains a paper that collides with it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ..ids import fold
+from ..model import Paper
+
+TYPE_MAP = {
+    "article": "article", "inproceedings": "inproceedings", "proceedings": "proceedings", "book": "book",
+    "inbook": "inbook", "incollection": "incollection", "thesis": "phdthesis", "techreport": "techreport",
+    "report": "techreport", "manual": "manual", "preprint": "misc", "misc": "misc", "dataset": "misc",
+    "software": "misc",
+}
+STOP = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "via", "towards", "toward", "is", "are"}
+_SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
+            "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
+_SPECIAL_RE = re.compile(r"[\\{}&%#_~^]")
+_MATH = re.compile(r"(\$[^$]+\$)")
+
+
+def escape(value: str) -> str:
+    """A value safe inside BibTeX braces: specials escaped, $math$ kept as math."""
+    value = " ".join(value.split())
+    out = []
+    for i, part in enumerate(_MATH.split(value)):
+        if i % 2 == 1 and part.count("{") == part.count("}"):
+            out.append(part)  # inline math passes through; braces balanced
+        else:
+            out.append(_SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], part.replace("$", r"\$")))
+    return "".join(out)
+
+
+def base_key(p: Paper) -> str:
+    last = ""
+    if p.authors:
+        name = p.authors[0].name
+        last = name.split(",")[0] if "," in name else name.split()[-1]
+    words = [w for w in fold(p.title).split() if w not in STOP]
+    first = words[0] if words else "paper"
+    key = f"{fold(last).replace(' ', '')}{p.year or ''}{first}"
+    return re.sub(r"[^a-z0-9]", "", key) or "paper"
+
+
+def assign_keys(papers: dict[str, Paper]) -> dict[str, str]:
+    """Paper id -> a BibTeX key unique in the catalog."""
+    groups: dict[str, list[str]] = {}
+    for pid in sorted(papers):
+        groups.setdefault(base_key(papers[pid]), []).append(pid)
+    keys = {}
+    for base, ids in groups.items():
+        if len(ids) == 1:
+            keys[ids[0]] = base
+            continue
+        for n, pid in enumerate(ids):
+            suffix = ""
+            k = n
+            while True:  # a, b, ..., z, aa, ab, ...
+                suffix = chr(ord("a") + k % 26) + suffix
+                k = k // 26 - 1
+                if k < 0:
+                    break
+            keys[pid] = base + suffix
+    return keys
+
+
+def entry(p: Paper, key: str, site_url: str | None = None) -> str:
+    """One BibTeX entry for ``p``."""
+    etype = TYPE_MAP.get(p.type or "misc", "misc")
+    fields: list[tuple[str, str]] = [("title", "{" + escape(p.title) + "}")]
+    if p.authors:
+        fields.append(("author", " and ".join(_name(a.name) for a in p.authors)))
+    if p.year:
+        fields.append(("year", str(p.year)))
+    if p.date and len(p.date) >= 7:
+        fields.append(("month", str(int(p.date[5:7]))))
+    if p.venue:
+        vf = {"article": "journal", "inproceedings": "booktitle", "incollection": "booktitle",
+              "inbook": "booktitle"}.get(etype, "howpublished")
+        fields.append((vf, escape(p.venue)))
+    if p.doi:
+        fields.append(("doi", escape(p.doi)))
+    if p.arxiv:
+        fields += [("eprint", p.arxiv), ("archiveprefix", "arXiv")]
+    url = p.url or (f"https://arxiv.org/abs/{p.arxiv}" if p.arxiv else None) or site_url
+    if url:
+        fields.append(("url", url.replace("{", "%7B").replace("}", "%7D")))
+    if p.abstract:
+        fields.append(("abstract", escape(p.abstract)))
+    body = ",\n".join(f"  {k} = {{{v}}}" for k, v in fields)
+    return f"@{etype}{{{key},\n{body}\n}}\n"
+
+
+def _name(name: str) -> str:
+    # "and" inside a name would split it; braces keep it one name.
+    n = escape(name)
+    return "{" + n + "}" if re.search(r"\band\b", name, re.I) else n

@@ -1,0 +1,158 @@
+"""What every page generator shares: the Page value, URLs, and list items.
+
+Pages are Markdown files for MkDocs.  Our own structure (headings) is
+Markdown; every piece of record text is HTML made by ``safe`` inside raw
+HTML blocks, and every link between pages is a relative URL computed here,
+so the site works under any sub-path (``https://user.github.io/repo/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import safe
+from ..catalog import Catalog
+from ..config import SiteConfig
+from ..content import dump_yaml
+from ..model import Paper
+
+RESERVED = {"index", "page"}
+
+
+@dataclass
+class Page:
+    """One generated Markdown page: its path under docs/, front matter and body."""
+
+    path: str
+    title: str
+    body: str
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return url_of(self.path)
+
+    def render(self) -> str:
+        # Front matter goes through the YAML emitter; the title is HTML-escaped
+        # because the theme prints page.meta.title into HTML unescaped.
+        meta = {"title": safe.text(self.title), **self.meta}
+        return f"---\n{dump_yaml(meta)}---\n\n{self.body}"
+
+
+@dataclass
+class Context:
+    """Everything page generators read: the catalog and the site settings."""
+
+    catalog: Catalog
+    config: SiteConfig
+    # Where each record was read from (for "Edit this record" links).
+    paper_files: dict[str, str] = field(default_factory=dict)
+    author_files: dict[str, str] = field(default_factory=dict)
+    # Values computed once per build and shared by pages (BibTeX keys, related papers, ...).
+    extras: dict[str, Any] = field(default_factory=dict)
+
+
+def url_of(path: str) -> str:
+    """Directory URL of a docs path: 'papers/x.md' -> 'papers/x/', 'index.md' -> ''."""
+    stem = path[:-3]
+    if stem == "index":
+        return ""
+    if stem.endswith("/index"):
+        return stem[: -len("index")]
+    return stem + "/"
+
+
+def rel(from_path: str, to_url: str) -> str:
+    """A relative link from the page at ``from_path`` to the site URL ``to_url``."""
+    depth = url_of(from_path).count("/")
+    return ("../" * depth + to_url) or "./"
+
+
+def safe_slug(value: str) -> str:
+    """A facet slug that cannot collide with a hub page's own file names."""
+    return f"{value}-1" if value in RESERVED or value.startswith("page-") else value
+
+
+def paper_url(pid: str) -> str:
+    return f"papers/{safe_slug(pid)}/"
+
+
+def author_url(aid: str) -> str:
+    return f"authors/{safe_slug(aid)}/"
+
+
+def facet_url(kind: str, key: str | int) -> str:
+    return f"{kind}/{safe_slug(str(key))}/"
+
+
+def authors_html(ctx: Context, p: Paper, here: str, limit: int | None = 12) -> str:
+    refs = p.authors if limit is None else p.authors[:limit]
+    parts = []
+    for ref in refs:
+        if ref.id and ref.id in ctx.catalog.authors and "authors" in ctx.config.pages:
+            parts.append(f'<a href="{rel(here, author_url(ref.id))}">{safe.text(ref.name)}</a>')
+        else:
+            parts.append(safe.text(ref.name))
+    more = len(p.authors) - len(refs)
+    if more > 0:
+        parts.append(f"and {more} more")
+    if not parts and p.author_count:
+        parts.append(f"{p.author_count} author{'s' if p.author_count != 1 else ''}")
+    return ", ".join(parts)
+
+
+def paper_item(ctx: Context, pid: str, here: str, show_upvotes: bool = False) -> str:
+    """One paper in a listing: linked title, authors, date, venue."""
+    p = ctx.catalog.papers[pid]
+    bits = []
+    if p.date:
+        bits.append(safe.text(p.date))
+    if p.venue:
+        bits.append(safe.text(p.venue))
+    if p.orgs:
+        bits.append(safe.text(", ".join(p.orgs)))
+    up = ""
+    if show_upvotes and p.upvotes is not None:
+        up = f'<span class="ps-upvotes" title="upvotes">▲ {p.upvotes}</span> '
+    return (
+        f'<li class="ps-item">{up}<a class="ps-title" href="{rel(here, paper_url(pid))}">{safe.rich(p.title)}</a>'
+        f'<br><span class="ps-authors">{authors_html(ctx, p, here, 6)}</span>'
+        f'{" · " if bits else ""}<span class="ps-meta">{" · ".join(bits)}</span></li>'
+    )
+
+
+def paper_list(ctx: Context, ids: Iterable[str], here: str, show_upvotes: bool = False) -> str:
+    items = "\n".join(paper_item(ctx, pid, here, show_upvotes) for pid in ids)
+    return f'<ul class="ps-list">\n{items}\n</ul>\n'
+
+
+def paginate(
+    ctx: Context, base_path: str, title: str, ids: list[str], intro: str = "", show_upvotes: bool = False,
+    meta: dict[str, Any] | None = None,
+) -> list[Page]:
+    """A listing split into numbered pages: base.md, base/page-2.md, ..."""
+    per = ctx.config.per_page
+    chunks = [ids[i:i + per] for i in range(0, len(ids), per)] or [[]]
+    stem = base_path[:-3]
+    if stem.endswith("/index"):
+        stem = stem[: -len("/index")]
+    pages = []
+    n = len(chunks)
+    for k, chunk in enumerate(chunks, 1):
+        path = base_path if k == 1 else f"{stem}/page-{k}.md"
+        nav = ""
+        if n > 1:
+            links = []
+            for j in range(1, n + 1):
+                target = url_of(base_path) if j == 1 else f"{stem}/page-{j}/"
+                if j == k:
+                    links.append(f'<span class="ps-current" aria-current="page">{j}</span>')
+                else:
+                    links.append(f'<a href="{rel(path, target)}">{j}</a>')
+            nav = f'<nav class="ps-pages" aria-label="pages">Page {k} of {n}: {" ".join(links)}</nav>\n'
+        count = f'<p class="ps-count">{len(ids):,} paper{"s" if len(ids) != 1 else ""}</p>\n'
+        body = intro + count + nav + paper_list(ctx, chunk, path, show_upvotes) + nav
+        pages.append(Page(path, title if k == 1 else f"{title} (page {k})", body, dict(meta or {})))
+    return pages

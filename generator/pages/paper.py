@@ -1,0 +1,144 @@
+"""The paper page: ``papers/<id>/``.
+
+The page is a list of sections, each a function of (context, paper, path)
+returning HTML (or "" to leave it out).  Add-ons append their own section
+to ``SECTIONS`` rather than editing the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .. import safe
+from ..export import bibtex
+from ..ids import slug
+from ..model import Paper
+from .common import Context, Page, authors_html, facet_url, paper_list, paper_url, rel
+
+Section = Callable[[Context, Paper, str], str]
+
+
+def header(ctx: Context, p: Paper, here: str) -> str:
+    rows = []
+    if p.authors or p.author_count:
+        rows.append(("Authors", authors_html(ctx, p, here, limit=None)))
+    if p.date:
+        y = p.year
+        date = safe.text(p.date)
+        if y and "years" in ctx.config.pages:
+            date = f'<a href="{rel(here, facet_url("years", y))}">{date}</a>'
+        rows.append(("Date", date))
+    if p.venue:
+        v = safe.text(p.venue)
+        if "venues" in ctx.config.pages:
+            v = f'<a href="{rel(here, facet_url("venues", slug(p.venue) or "venue"))}">{v}</a>'
+        rows.append(("Venue", v + (f" ({safe.text(p.type)})" if p.type else "")))
+    elif p.type:
+        rows.append(("Type", safe.text(p.type)))
+    if p.orgs:
+        orgs = [
+            f'<a href="{rel(here, facet_url("orgs", slug(o) or "org"))}">{safe.text(o)}</a>'
+            if "orgs" in ctx.config.pages else safe.text(o)
+            for o in p.orgs
+        ]
+        rows.append(("Organisations", ", ".join(orgs)))
+    if p.upvotes is not None:
+        rows.append(("Upvotes", f"▲ {p.upvotes}"))
+    if p.listed:
+        days = [
+            f'<a href="{rel(here, facet_url("daily", d))}">{d}</a>' if "daily" in ctx.config.pages else d
+            for d in p.listed
+        ]
+        rows.append(("Listed", ", ".join(days)))
+    if p.topics:
+        topics = [
+            f'<a class="ps-tag" href="{rel(here, facet_url("topics", slug(t) or "topic"))}">{safe.text(t)}</a>'
+            if "topics" in ctx.config.pages else f'<span class="ps-tag">{safe.text(t)}</span>'
+            for t in p.topics
+        ]
+        rows.append(("Topics", " ".join(topics)))
+    cells = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
+    return f'<table class="ps-facts">\n{cells}\n</table>\n'
+
+
+def links(ctx: Context, p: Paper, here: str) -> str:
+    out = []
+    if p.arxiv:
+        out.append(safe.link(f"https://arxiv.org/abs/{p.arxiv}", f"arXiv:{p.arxiv}"))
+    if p.pdf:
+        out.append(safe.link(p.pdf, "PDF"))
+    elif p.arxiv:
+        out.append(safe.link(f"https://arxiv.org/pdf/{p.arxiv}", "PDF"))
+    if p.doi:
+        out.append(safe.link(f"https://doi.org/{p.doi}", f"DOI: {p.doi}"))
+    if p.url:
+        out.append(safe.link(p.url, "Web page"))
+    if p.code:
+        out.append(safe.link(p.code, "Code"))
+    if not out:
+        return ""
+    return '<p class="ps-links">' + " · ".join(out) + "</p>\n"
+
+
+def abstract(ctx: Context, p: Paper, here: str) -> str:
+    if not p.abstract:
+        return ""
+    return f'## Abstract\n\n<div class="ps-abstract">{safe.paragraphs(p.abstract)}</div>\n'
+
+
+def cite(ctx: Context, p: Paper, here: str) -> str:
+    key = ctx.extras.get("bibkeys", {}).get(p.id) or bibtex.base_key(p)
+    text = bibtex.entry(p, key)
+    return (
+        "## Cite\n\n"
+        f'<div class="language-bibtex highlight"><pre><code>{safe.text(text)}</code></pre></div>\n'
+    )
+
+
+def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
+    seen = {p.id}
+    ids: list[str] = []
+    for ref in p.authors:
+        for other in ctx.catalog.papers_of.get(ref.id or "", []):
+            if other not in seen:
+                seen.add(other)
+                ids.append(other)
+    if not ids:
+        return ""
+    ids = ctx.catalog.newest_first(ids)[:10]
+    return "## More by these authors\n\n" + paper_list(ctx, ids, here)
+
+
+def cited_in_catalog(ctx: Context, p: Paper, here: str) -> str:
+    refs = [r for r in p.references if r in ctx.catalog.papers]
+    cited = ctx.catalog.cited_by.get(p.id, [])
+    out = ""
+    if refs:
+        out += f"## References in this catalog ({len(refs)})\n\n" + paper_list(ctx, refs, here)
+    if cited:
+        out += f"## Cited by in this catalog ({len(cited)})\n\n" + paper_list(ctx, ctx.catalog.newest_first(cited), here)
+    return out
+
+
+def sources(ctx: Context, p: Paper, here: str) -> str:
+    if not p.sources:
+        return ""
+    items = "".join(f"<li>{safe.text(s.format)}: {safe.text(s.file)}"
+                    f"{' (' + safe.text(s.key) + ')' if s.key else ''}</li>" for s in p.sources)
+    edit = ""
+    f = ctx.paper_files.get(p.id)
+    if f and ctx.config.repo_url:
+        href = ctx.config.repo_url.rstrip("/") + "/" + ctx.config.edit_uri.strip("/") + "/" + f
+        edit = f'<p class="ps-edit">{safe.link(href, "Edit this record")}</p>'
+    return f'<details class="ps-sources"><summary>Sources</summary><ul>{items}</ul></details>\n{edit}\n'
+
+
+SECTIONS: list[Section] = [header, links, abstract, cite, cited_in_catalog, by_same_authors, sources]
+
+
+def paper_page(ctx: Context, p: Paper) -> Page:
+    here = f"{paper_url(p.id)[:-1]}.md"
+    body = f'<h1 class="ps-paper-title">{safe.rich(p.title)}</h1>\n\n'
+    body += "\n".join(s for s in (section(ctx, p, here) for section in SECTIONS) if s)
+    meta = {"description": safe.attr(safe.truncate(safe.plain(p.abstract or p.title), 200))}
+    return Page(here, p.title, body, meta)

@@ -1,0 +1,28 @@
+"""Writing files only when their bytes change.
+
+Unchanged files keep their timestamps, so incremental builds, rsync and
+``git status`` all see only real changes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def write_if_changed(path: Path, content: str | bytes) -> bool:
+    """Write ``content`` to ``path`` unless it already holds exactly those bytes.
+
+    Returns True when the file was written.  The write goes to a temporary
+    file first and is renamed into place, so a reader never sees half a file.
+    """
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return True
