@@ -61,6 +61,9 @@ def all_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
 
 def prepare(ctx: Context) -> None:
     """Compute what many pages share, once: BibTeX keys, then the add-ons' values."""
+    from .addons import load_addons
+
+    load_addons()
     ctx.extras["bibkeys"] = bibtex.assign_keys(ctx.catalog.papers)
     for prep in PREPARERS:
         prep(ctx)

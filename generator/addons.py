@@ -1,0 +1,19 @@
+"""Add-ons that register page sections, producers and preparers.
+
+Importing this module imports each add-on once; each registers itself with
+``generate.EXTRA_PRODUCERS`` / ``generate.PREPARERS`` or a page's
+``SECTIONS`` list.  One line per add-on keeps the wiring in one place.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+ADDONS: list[str] = [
+    # "generator.search.producer",
+]
+
+
+def load_addons() -> None:
+    for name in ADDONS:
+        importlib.import_module(name)
