@@ -26,6 +26,9 @@ from .writer import write_if_changed
 EXTRA_PRODUCERS: list[Callable[[Context], Iterable[Page | tuple[str, str | bytes]]]] = []
 # Add-ons that need values shared by many pages fill ctx.extras here first.
 PREPARERS: list[Callable[[Context], None]] = []
+# Add-ons that add <head> tags (feed links, scholarly meta tags, JSON-LD):
+# called for every Page; return escaped HTML (made with generator.safe) or "".
+HEAD_HOOKS: list[Callable[[Context, Page], str]] = []
 
 
 @dataclass
@@ -80,6 +83,10 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     keep: set[str] = set()
     for item in all_pages(ctx):
         if isinstance(item, Page):
+            for hook in HEAD_HOOKS:
+                tag = hook(ctx, item)
+                if tag:
+                    item.head.append(tag)
             rel_path, data = item.path, item.render()
             stats.pages += 1
         else:

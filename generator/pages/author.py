@@ -81,4 +81,4 @@ def author_page(ctx: Context, a: Author) -> Page:
     body = f"<h1>{safe.text(a.name)}</h1>\n\n"
     body += "\n".join(s for s in (section(ctx, a, here) for section in SECTIONS) if s)
     meta = {"description": safe.attr(safe.truncate(a.bio or f"Works by {a.name}", 200))}
-    return Page(here, a.name, body, meta)
+    return Page(here, a.name, body, meta, kind="author", record=a)

@@ -29,6 +29,12 @@ class Page:
     title: str
     body: str
     meta: dict[str, Any] = field(default_factory=dict)
+    # What the page shows, for add-ons that add head tags: "home", "paper",
+    # "author", "listing", ...; and the Paper or Author for record pages.
+    kind: str = "listing"
+    record: Any = None
+    # Extra <head> HTML, already escaped (made with safe.*), e.g. meta tags, feed links.
+    head: list[str] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -38,6 +44,8 @@ class Page:
         # Front matter goes through the YAML emitter; the title is HTML-escaped
         # because the theme prints page.meta.title into HTML unescaped.
         meta = {"title": safe.text(self.title), **self.meta}
+        if self.head:
+            meta["ps_head"] = "\n".join(self.head)
         return f"---\n{dump_yaml(meta)}---\n\n{self.body}"
 
 

@@ -141,4 +141,4 @@ def paper_page(ctx: Context, p: Paper) -> Page:
     body = f'<h1 class="ps-paper-title">{safe.rich(p.title)}</h1>\n\n'
     body += "\n".join(s for s in (section(ctx, p, here) for section in SECTIONS) if s)
     meta = {"description": safe.attr(safe.truncate(safe.plain(p.abstract or p.title), 200))}
-    return Page(here, p.title, body, meta)
+    return Page(here, p.title, body, meta, kind="paper", record=p)
