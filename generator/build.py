@@ -25,6 +25,7 @@ from .content import load_content
 from .errors import PapershelfError, Problem
 from .generate import GenerateStats, write_docs
 from .pages.common import Context
+from .topics import apply_rules, load_rules
 
 NAV = [  # (page kind, nav title, docs path)
     ("papers", "Papers", "papers/index.md"),
@@ -94,6 +95,9 @@ def load_catalog(opts: BuildOptions, report: BuildReport) -> tuple[Context, Site
         raise BuildFailed(f"{len(report.problems)} problem(s) in the records and --strict is on:\n"
                           + "\n".join(str(p) for p in report.problems))
     with _timed(report, "catalog"):
+        rules = load_rules(opts.config_dir / "topics.yaml")
+        if rules:
+            apply_rules(rules, content.papers.values())
         catalog = build_catalog(content.papers, content.authors)
     report.papers, report.authors = len(catalog.papers), len(catalog.authors)
     ctx = Context(catalog=catalog, config=config, paper_files=content.paper_files,

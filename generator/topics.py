@@ -1,0 +1,76 @@
+"""Topics derived from titles and abstracts by phrase rules (site_config/topics.yaml).
+
+Listings rarely carry topics, yet topic pages and facets are how readers
+browse.  A small, editable phrase list gives every paper its topics at build
+time without touching the records; a record's own topics come first.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+import yaml
+
+from .errors import ConfigError
+from .model import Paper
+
+
+class TopicRules:
+    """Phrase rules compiled into two regexes: case-insensitive and exact-case."""
+
+    def __init__(self, rules: dict[str, list[str]]):
+        self.topic_of: dict[str, str] = {}
+        loose, exact = [], []
+        for topic, phrases in rules.items():
+            for phrase in phrases:
+                if phrase.isupper() or any(c.isupper() for c in phrase[1:]):
+                    self.topic_of[phrase] = topic
+                    exact.append(phrase)
+                else:
+                    self.topic_of[phrase.lower()] = topic
+                    loose.append(phrase.lower())
+        self.order = {t: n for n, t in enumerate(rules)}
+        self.loose = _alternation(loose, re.I)
+        self.exact = _alternation(exact, 0)
+
+    def topics_for(self, text: str) -> list[str]:
+        found: set[str] = set()
+        if self.loose:
+            found.update(self.topic_of[m.group(0).lower()] for m in self.loose.finditer(text))
+        if self.exact:
+            found.update(self.topic_of[m.group(0)] for m in self.exact.finditer(text))
+        return sorted(found, key=self.order.__getitem__)
+
+
+def _alternation(phrases: list[str], flags: int) -> re.Pattern[str] | None:
+    if not phrases:
+        return None
+    # Longest first, so "large language models" wins over "large language model".
+    body = "|".join(re.escape(p) for p in sorted(set(phrases), key=lambda p: (-len(p), p)))
+    return re.compile(rf"(?<![\w-])(?:{body})(?![\w-])", flags)
+
+
+def load_rules(path: Path) -> TopicRules | None:
+    """Read topic rules; None when the file does not exist."""
+    if not path.exists():
+        return None
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (yaml.YAMLError, UnicodeDecodeError) as e:
+        raise ConfigError(f"{path}: cannot read topic rules: {str(e).splitlines()[0]}") from None
+    if not isinstance(data, dict) or not all(
+        isinstance(k, str) and isinstance(v, list) and all(isinstance(x, str) and x.strip() for x in v)
+        for k, v in data.items()
+    ):
+        raise ConfigError(f"{path}: topic rules must map each topic name to a list of phrases")
+    return TopicRules({k: [x.strip() for x in v] for k, v in data.items()})
+
+
+def apply_rules(rules: TopicRules, papers: Iterable[Paper]) -> None:
+    """Add derived topics after each paper's own topics (in the rules' order)."""
+    for p in papers:
+        for topic in rules.topics_for(f"{p.title}\n{p.abstract or ''}"):
+            if topic not in p.topics:
+                p.topics.append(topic)
