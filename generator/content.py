@@ -26,11 +26,22 @@ from .model import Author, Paper, author_from_record, paper_from_record
 from .writer import write_if_changed
 
 try:  # libyaml is many times faster; fall back to pure Python where missing
-    _Loader: Any = yaml.CSafeLoader
+    _Base: Any = yaml.CSafeLoader
     _Dumper: Any = yaml.CSafeDumper
 except AttributeError:  # pragma: no cover - depends on the PyYAML build
-    _Loader = yaml.SafeLoader
+    _Base = yaml.SafeLoader
     _Dumper = yaml.SafeDumper
+
+
+class _Loader(_Base):  # type: ignore[misc,valid-type]
+    """Safe loader that keeps dates as text.
+
+    PyYAML turns ``2024-13-45`` into a date and fails with a bare ValueError;
+    kept as text, the model validates it and reports file, record and field.
+    """
+
+
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
 @dataclass
@@ -61,6 +72,8 @@ def load_yaml_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(rel, "-", "-", f"cannot read: {e.strerror}")]
     try:
         return yaml.load(text, Loader=_Loader), []
+    except (ValueError, RecursionError) as e:  # constructor errors that are not YAMLError
+        return None, [Problem(rel, "-", "-", f"invalid YAML value: {e}")]
     except yaml.YAMLError as e:
         line = getattr(getattr(e, "problem_mark", None), "line", None)
         reason = getattr(e, "problem", None) or str(e).splitlines()[0]
