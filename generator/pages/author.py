@@ -49,7 +49,7 @@ def profile(ctx: Context, a: Author, here: str) -> str:
             f'<span class="ps-figure-label">{safe.text(FIGURE_LABELS.get(k, k.replace("_", " ")))}</span></div>'
             for k, v in a.figures.items()
         )
-        out += f'## Profile figures\n\n<div class="ps-figures">{figs}</div>\n'
+        out += f'\n## Profile figures\n\n<div class="ps-figures">{figs}</div>\n'
     return out
 
 
@@ -79,6 +79,6 @@ SECTIONS = [profile, works, coauthors]
 def author_page(ctx: Context, a: Author) -> Page:
     here = f"{author_url(a.id)[:-1]}.md"
     body = f"<h1>{safe.text(a.name)}</h1>\n\n"
-    body += "\n".join(s for s in (section(ctx, a, here) for section in SECTIONS) if s)
+    body += "\n\n".join(s for s in (section(ctx, a, here) for section in SECTIONS) if s)
     meta = {"description": safe.attr(safe.truncate(a.bio or f"Works by {a.name}", 200))}
     return Page(here, a.name, body, meta, kind="author", record=a)

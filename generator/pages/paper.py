@@ -116,7 +116,7 @@ def cited_in_catalog(ctx: Context, p: Paper, here: str) -> str:
     if refs:
         out += f"## References in this catalog ({len(refs)})\n\n" + paper_list(ctx, refs, here)
     if cited:
-        out += f"## Cited by in this catalog ({len(cited)})\n\n" + paper_list(ctx, ctx.catalog.newest_first(cited), here)
+        out += f"\n## Cited by in this catalog ({len(cited)})\n\n" + paper_list(ctx, ctx.catalog.newest_first(cited), here)
     return out
 
 
@@ -139,6 +139,6 @@ SECTIONS: list[Section] = [header, links, abstract, cite, cited_in_catalog, by_s
 def paper_page(ctx: Context, p: Paper) -> Page:
     here = f"{paper_url(p.id)[:-1]}.md"
     body = f'<h1 class="ps-paper-title">{safe.rich(p.title)}</h1>\n\n'
-    body += "\n".join(s for s in (section(ctx, p, here) for section in SECTIONS) if s)
+    body += "\n\n".join(s for s in (section(ctx, p, here) for section in SECTIONS) if s)
     meta = {"description": safe.attr(safe.truncate(safe.plain(p.abstract or p.title), 200))}
     return Page(here, p.title, body, meta, kind="paper", record=p)
