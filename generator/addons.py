@@ -11,6 +11,7 @@ import importlib
 
 ADDONS: list[str] = [
     # "generator.search.producer",
+    "generator.related",
 ]
 
 

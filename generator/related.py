@@ -1,0 +1,148 @@
+"""Related papers: most similar by text, and papers sharing a topic.
+
+Method (for the README): each paper's title (counted twice) and abstract
+become a TF-IDF vector (scikit-learn ``TfidfVectorizer``: English stop words,
+sub-linear term frequency, terms in at least 2 and at most half of the
+papers, L2-normalised rows).  A term found in one paper only cannot link two
+papers, so ``min_df=2`` loses nothing and keeps the vocabulary small.  To stay
+fast on 100k papers the query side keeps only each paper's ``QUERY_TERMS``
+strongest terms (an approximation: weak terms barely move a cosine), and the
+sparse product ``Q[block] @ X.T`` is computed in row blocks, keeping the top
+``K`` per row.  Ties break on catalog order, so the result is deterministic.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import numpy as np
+from scipy import sparse
+
+from . import generate, safe
+from .catalog import Catalog
+from .model import Paper
+from .pages import paper as paper_pages
+from .pages.common import Context, paper_list
+
+K = 8  # neighbours kept per paper
+QUERY_TERMS = 40  # strongest terms kept on the query side
+MIN_SCORE = 0.08  # below this cosine two papers are not "related"
+BLOCK = 512  # query rows per sparse product
+SHOWN = 6  # similar papers shown on a page
+TOPIC_SHOWN = 6
+
+
+def paper_text(p: Paper) -> str:
+    """The text a paper is compared by: title twice (titles are dense), then abstract."""
+    return f"{p.title}\n{p.title}\n{p.abstract or ''}"
+
+
+def _prune_rows(x: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
+    """Keep only the ``keep`` largest entries of each row (ties: lower column first)."""
+    x = x.tocsr()
+    rows, cols, vals = [], [], []
+    for i in range(x.shape[0]):
+        start, end = x.indptr[i], x.indptr[i + 1]
+        idx, dat = x.indices[start:end], x.data[start:end]
+        if len(dat) > keep:
+            order = np.lexsort((idx, -dat))[:keep]
+            idx, dat = idx[order], dat[order]
+        rows.append(np.full(len(idx), i, dtype=np.int64))
+        cols.append(idx)
+        vals.append(dat)
+    if not rows:
+        return x
+    return sparse.csr_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=x.shape, dtype=x.dtype)
+
+
+def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[list[tuple[int, float]]]:
+    """For each text, up to ``k`` (index, cosine) of the most similar other texts, best first."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    n = len(texts)
+    out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
+    if n < 2:
+        return out
+    vec = TfidfVectorizer(
+        stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5 if n >= 20 else 1.0,
+        dtype=np.float32, token_pattern=r"(?u)\b[^\W\d_][\w-]*[^\W_]\b",
+    )
+    try:
+        x = vec.fit_transform(texts).tocsr()
+    except ValueError:  # no term shared by two papers: nothing is related
+        return out
+    q = _prune_rows(x, QUERY_TERMS)
+    xt = x.T.tocsc()
+    for start in range(0, n, BLOCK):
+        s = (q[start:start + BLOCK] @ xt).tocsr()
+        for r in range(s.shape[0]):
+            i = start + r
+            a, b = s.indptr[r], s.indptr[r + 1]
+            idx, dat = s.indices[a:b], s.data[a:b]
+            mask = (idx != i) & (dat >= min_score)
+            idx, dat = idx[mask], dat[mask]
+            if len(dat) > k:
+                top = np.argpartition(-dat, k - 1)[:k]
+                # argpartition is not stable: re-include every tie of the k-th score.
+                cut = dat[top].min()
+                keep = dat >= cut
+                idx, dat = idx[keep], dat[keep]
+            order = np.lexsort((idx, -dat))[:k]
+            out[i] = [(int(idx[j]), round(float(dat[j]), 4)) for j in order]
+    return out
+
+
+def compute(catalog: Catalog) -> dict[str, list[str]]:
+    """Paper id -> ids of its most similar papers, best first."""
+    ids = list(catalog.papers)
+    texts = [paper_text(catalog.papers[i]) for i in ids]
+    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts)) if nb}
+
+
+def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC_SHOWN) -> list[str]:
+    """Papers sharing the most topics with ``p``, newest first among equals."""
+    shared: Counter[str] = Counter()
+    from .ids import slug
+
+    for t in p.topics:
+        for other in catalog.by_topic.get(slug(t) or "topic", []):
+            if other != p.id and other not in exclude:
+                shared[other] += 1
+    if not shared:
+        return []
+    order = {pid: n for n, pid in enumerate(catalog.newest_first(list(shared)))}
+    return sorted(shared, key=lambda pid: (-shared[pid], order[pid]))[:limit]
+
+
+def prepare(ctx: Context) -> None:
+    """PREPARER: compute similar papers once per build."""
+    ctx.extras["related"] = compute(ctx.catalog)
+
+
+def section(ctx: Context, p: Paper, here: str) -> str:
+    """Paper-page section: similar papers by text, then more on the same topics."""
+    sim = ctx.extras.get("related", {}).get(p.id, [])[:SHOWN]
+    out = ""
+    if sim:
+        out += ('## Similar papers\n\n'
+                '<p class="ps-note">By shared words in title and abstract (TF-IDF).</p>\n'
+                + paper_list(ctx, sim, here))
+    topical = same_topic(ctx.catalog, p, set(sim))
+    if topical:
+        names = ", ".join(safe.text(t) for t in p.topics)
+        out += (f'## On the same topic\n\n<p class="ps-note">{names}</p>\n'
+                + paper_list(ctx, topical, here))
+    return out
+
+
+def _register() -> None:
+    if prepare not in generate.PREPARERS:
+        generate.PREPARERS.append(prepare)
+    if section not in paper_pages.SECTIONS:
+        secs = paper_pages.SECTIONS
+        at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)
+        secs.insert(at, section)
+
+
+_register()

@@ -1,0 +1,82 @@
+"""Related papers: text neighbours share words, are deterministic, and show on paper pages."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ROOT
+from extras_site import EXTRAS, extras_site, load_catalog  # noqa: F401 - fixture
+from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+from generator import related
+
+
+def words(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z][a-z-]*[a-z]", text.lower()) if w not in ENGLISH_STOP_WORDS}
+
+
+def _check_shares_words(ctx) -> int:
+    rel = related.compute(ctx.catalog)
+    papers = ctx.catalog.papers
+    for pid, others in rel.items():
+        assert pid not in others
+        assert len(others) == len(set(others)) <= related.K
+        mine = words(related.paper_text(papers[pid]))
+        for o in others:
+            assert mine & words(related.paper_text(papers[o])), (pid, o)
+    return len(rel)
+
+
+def test_seed_neighbours_share_words():
+    ctx = load_catalog(ROOT / "content")
+    n = _check_shares_words(ctx)
+    assert n > len(ctx.catalog.papers) // 2  # most seed papers have abstracts, so most get neighbours
+
+
+def test_fixture_neighbours_are_the_obvious_ones():
+    ctx = load_catalog(EXTRAS)
+    _check_shares_words(ctx)
+    rel = related.compute(ctx.catalog)
+    assert rel["graph-neural-chem"][0] == "graph-neural-materials"
+    assert rel["bayesian-sampling"][0] == "bayesian-langevin"
+    assert rel["attention-language"][0] == "language-model-evaluation"
+    assert "untitled-notes" not in rel  # shares no content word with any paper
+
+
+def test_deterministic_and_order_independent_ties():
+    texts = ["alpha beta gamma", "alpha beta gamma", "alpha beta gamma", "delta epsilon", "delta epsilon"]
+    a = related.similar(texts)
+    assert a == related.similar(list(texts))
+    assert [j for j, _ in a[0]] == [1, 2]  # equal scores: catalog order
+    assert [j for j, _ in a[3]] == [4]
+    assert related.similar(["only one"]) == [[]]
+    assert related.similar(["nothing shared", "entirely different"]) == [[], []]
+
+
+def test_blocks_give_the_same_answer(monkeypatch):
+    ctx = load_catalog(ROOT / "content")
+    texts = [related.paper_text(p) for p in ctx.catalog.papers.values()]
+    whole = related.similar(texts)
+    monkeypatch.setattr(related, "BLOCK", 7)
+    assert related.similar(texts) == whole
+
+
+def test_same_topic_works_without_topics():
+    ctx = load_catalog(EXTRAS)
+    cat = ctx.catalog
+    cat.papers["bayesian-sampling"].topics = []
+    assert related.same_topic(cat, cat.papers["bayesian-sampling"], set()) == []
+    got = related.same_topic(cat, cat.papers["graph-neural-chem"], set())
+    assert "graph-neural-materials" in got
+
+
+def test_paper_page_shows_similar(extras_site):  # noqa: F811 - fixture
+    html = (extras_site / "papers" / "graph-neural-chem" / "index.html").read_text()
+    assert "Similar papers" in html
+    sim = html.split('id="similar-papers"', 1)[1].split("</ul>", 1)[0]
+    assert "../../papers/graph-neural-materials/" in sim
+
+
+def test_seed_page_section_before_sources(seed_site):
+    html = (seed_site / "papers" / "a-langevin-like-sampler-for-discrete-distributions-2022" / "index.html").read_text()
+    assert html.index('id="similar-papers"') < html.index("ps-sources")
