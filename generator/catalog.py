@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from .citations import CitationGraph, resolve_citations
 from .errors import Problem
 from .ids import author_id, fold, slug
 from .model import Author, AuthorRef, Paper
@@ -39,6 +40,7 @@ class Catalog:
     by_day: dict[str, list[str]] = field(default_factory=dict)          # listing day -> paper ids
     names: dict[str, str] = field(default_factory=dict)                 # facet slug -> display name
     cited_by: dict[str, list[str]] = field(default_factory=dict)        # paper id -> citing paper ids
+    citations: CitationGraph = field(default_factory=CitationGraph)     # references resolved, both ways
 
     def newest_first(self, ids: list[str]) -> list[str]:
         """Paper ids sorted newest first, then by title: the order of every listing."""
@@ -158,17 +160,15 @@ def build_catalog(papers: dict[str, Paper], authors: dict[str, Author]) -> Catal
     cat.papers_of = {aid: cat.newest_first(papers_of.get(aid, [])) for aid in sorted(authors)}
     cat.coauthors = {aid: coauthors.get(aid, Counter()) for aid in sorted(authors)}
     cat.authors = dict(sorted(authors.items()))
-    for index in (cat.by_topic, cat.by_org, cat.by_venue, cat.by_year):
+    for index in (cat.by_topic, cat.by_org, cat.by_venue):
         for k in index:
             index[k] = cat.newest_first(index[k])
+    for y in cat.by_year:
+        cat.by_year[y] = cat.newest_first(cat.by_year[y])
     for day in cat.by_day:
         # A daily listing is ordered like the page it came from: most upvoted first.
         cat.by_day[day].sort(key=lambda i: (-(cat.papers[i].upvotes or 0), cat.papers[i].title.lower(), i))
-    # Citation graph inside the catalog.
-    cited_by: dict[str, list[str]] = defaultdict(list)
-    for p in cat.papers.values():
-        for ref_id in p.references:
-            if ref_id in cat.papers and ref_id != p.id:
-                cited_by[ref_id].append(p.id)
-    cat.cited_by = {k: sorted(v) for k, v in cited_by.items()}
+    # Citation graph inside the catalog: typed reference ids resolved in generator/citations.py.
+    cat.citations = resolve_citations(cat)
+    cat.cited_by = cat.citations.cited_by
     return cat

@@ -106,7 +106,7 @@ def load_content(root: Path) -> Content:
                 out.problems.append(Problem(rel, record.id, "id", f"does not match the file name {path.stem!r}; "
                                             "rename the file or fix the id"))
                 continue
-            target[record.id] = record
+            target[record.id] = record  # type: ignore[assignment]
             files[record.id] = rel
     return out
 

@@ -82,6 +82,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     prepare(ctx)
     keep: set[str] = set()
     for item in all_pages(ctx):
+        data: str | bytes
         if isinstance(item, Page):
             for hook in HEAD_HOOKS:
                 tag = hook(ctx, item)

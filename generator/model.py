@@ -301,8 +301,8 @@ def _author_ref(c: _Checker, i: int, value: Any) -> AuthorRef | None:
             return None
         return AuthorRef(name=name)
     if isinstance(value, dict):
-        name = value.get("name")
-        if not isinstance(name, str) or not name.strip():
+        raw_name = value.get("name")
+        if not isinstance(raw_name, str) or not raw_name.strip():
             c.bad(f"authors[{i}].name", "is required")
             return None
         orcid = value.get("orcid")
@@ -316,7 +316,7 @@ def _author_ref(c: _Checker, i: int, value: Any) -> AuthorRef | None:
         aff = value.get("affiliation")
         ids = c.str_map(value, "ids")
         return AuthorRef(
-            name=" ".join(name.split()), id=aid, orcid=orcid,
+            name=" ".join(raw_name.split()), id=aid, orcid=orcid,
             affiliation=aff.strip() if isinstance(aff, str) and aff.strip() else None, ids=ids,
         )
     c.bad(f"authors[{i}]", f"must be a name or a mapping with a name, not {type(value).__name__}")

@@ -17,7 +17,7 @@ from typing import Union
 from ..errors import Problem, UnknownFormat
 from ..model import Author, Paper
 
-Item = Union[Paper, Author, Problem]
+Item = Union[Paper, Author, Problem]  # noqa: UP007 - a runtime alias, kept explicit
 
 
 @dataclass(frozen=True)
