@@ -48,7 +48,7 @@ def home(ctx: Context) -> Page:
             f'<a class="ps-tag" href="{rel(here, facet_url("topics", k))}">{safe.text(_name(cat, "topic", k))}'
             f" ({len(v)})</a>" for k, v in top)
         body += f"\n## Top topics\n\n<p>{tags}</p>\n"
-    return Page(here, cfg.name, body, {"description": safe.attr(cfg.description or cfg.name)}, kind="home")
+    return Page(here, "Home", body, {"description": safe.attr(cfg.description or cfg.name)}, kind="home")
 
 
 def all_papers(ctx: Context) -> list[Page]:
