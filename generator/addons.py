@@ -11,6 +11,8 @@ import importlib
 
 ADDONS: list[str] = [
     # "generator.search.producer",
+    "generator.pages.citations",
+    "generator.metadata",
     "generator.related",
 ]
 

@@ -1,0 +1,140 @@
+"""Citation pages: the paper page's references/cited-by section and "most cited".
+
+Registers itself on import (see ``generator/addons.py``):
+
+* replaces ``paper.cited_in_catalog`` in the paper page's SECTIONS with
+  ``citations_section``, which also lists works outside the catalog;
+* a PREPARER puts ``ctx.extras["cited_count"]`` ({paper id: number of
+  catalog papers citing it}, every paper, zeros included) for search and
+  listings to rank by;
+* an EXTRA_PRODUCER writes ``cited/index.md``, the papers of the catalog
+  ranked by that count (only when the catalog has a citation at all).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from .. import generate, safe
+from ..citations import key_of
+from . import paper as paper_page
+from .common import Context, Page, paper_item, paper_list
+
+MOST_CITED_PATH = "cited/index.md"  # not under papers/: cannot collide with a paper id
+SHOW_EXTERNAL = 200  # external works listed by title on one page; the rest are counted
+
+
+def cited_count(ctx: Context) -> dict[str, int]:
+    """Paper id -> how many catalog papers cite it (computed once per build)."""
+    counts = ctx.extras.get("cited_count")
+    if counts is None:
+        graph = ctx.catalog.citations
+        counts = {pid: graph.cited_count(pid) for pid in ctx.catalog.papers}
+        ctx.extras["cited_count"] = counts
+    return counts
+
+
+def most_cited_ids(ctx: Context) -> list[str]:
+    """Papers cited at least once inside the catalog: most cited first, then newest."""
+    counts = cited_count(ctx)
+    cat = ctx.catalog
+    cited = cat.newest_first([pid for pid, n in counts.items() if n > 0])
+    return sorted(cited, key=lambda pid: -counts[pid])  # stable: ties stay newest first
+
+
+def _external_url(ref: str) -> str | None:
+    key = key_of(ref)
+    if key is None:
+        return None
+    scheme, value = key
+    if scheme == "doi":
+        return f"https://doi.org/{value}"
+    if scheme == "arxiv":
+        return f"https://arxiv.org/abs/{value}"
+    if scheme == "s2":
+        return f"https://www.semanticscholar.org/paper/{value}"
+    if scheme == "openalex":
+        return f"https://openalex.org/{value.upper()}"
+    if scheme == "acl":
+        return f"https://aclanthology.org/{value.upper()}/"
+    return None
+
+
+def _external(title: str, refs: list[str], titles: dict[str, str]) -> str:
+    """Works outside the catalog: counted; those with a known title listed as text."""
+    known = [r for r in refs if r in titles]
+    items = "".join(
+        f'<li>{safe.text(titles[r])} <span class="ps-meta">({safe.link(_external_url(r), r)})</span></li>'
+        for r in known[:SHOW_EXTERNAL]
+    )
+    rest = len(refs) - min(len(known), SHOW_EXTERNAL)
+    more = f'<p class="ps-count">{rest:,} more without a known title.</p>' if rest and items else ""
+    body = f'<ol class="ps-external">{items}</ol>{more}' if items else ""
+    return (f'<details class="ps-external"><summary>{title} ({len(refs):,})</summary>{body}</details>\n'
+            if body else f'<p class="ps-count">{title}: {len(refs):,}.</p>\n')
+
+
+def citations_section(ctx: Context, p: object, here: str) -> str:
+    """References and citations of a paper, inside the catalog and outside it."""
+    graph = ctx.catalog.citations
+    pid = getattr(p, "id", "")
+    refs = graph.references.get(pid, [])
+    cited = graph.cited_by.get(pid, [])
+    ext_refs = graph.external_references.get(pid, [])
+    ext_cits = graph.external_citations.get(pid, [])
+    titles = graph.titles.get(pid, {})
+    out = ""
+    if refs:
+        out += f"## References in this catalog ({len(refs)})\n\n" + paper_list(ctx, refs, here)
+    if ext_refs:
+        out += _external("References outside this catalog", ext_refs, titles)
+    if cited:
+        out += (f"## Cited by in this catalog ({len(cited)})\n\n"
+                + paper_list(ctx, ctx.catalog.newest_first(cited), here))
+    if ext_cits:
+        out += _external("Cited by works outside this catalog", ext_cits, titles)
+    return out
+
+
+def most_cited(ctx: Context) -> Iterator[Page]:
+    """``cited/index.md``: the catalog's papers ranked by citations from the catalog."""
+    if "papers" not in ctx.config.pages:
+        return
+    ids = most_cited_ids(ctx)
+    if not ids:
+        return
+    counts = cited_count(ctx)
+    here = MOST_CITED_PATH
+    items = "\n".join(
+        paper_item(ctx, pid, here).replace(
+            '<li class="ps-item">',
+            f'<li class="ps-item"><span class="ps-cited" title="cited by papers in this catalog">'
+            f'cited by {counts[pid]}</span> ', 1)
+        for pid in ids
+    )
+    body = ("<h1>Most cited in this catalog</h1>\n"
+            '<p class="ps-lead">Papers ranked by how many papers of this catalog cite them.</p>\n'
+            f'<p class="ps-count">{len(ids):,} cited papers; '
+            f"{ctx.catalog.citations.edges():,} citations between papers of this catalog</p>\n"
+            f'<ul class="ps-list">\n{items}\n</ul>\n')
+    yield Page(here, "Most cited", body, {"description": "Papers ranked by citations from this catalog"})
+
+
+def _prepare(ctx: Context) -> None:
+    cited_count(ctx)
+
+
+def register() -> None:
+    """Wire the section, preparer and page in (idempotent)."""
+    sections = paper_page.SECTIONS
+    if paper_page.cited_in_catalog in sections:
+        sections[sections.index(paper_page.cited_in_catalog)] = citations_section
+    elif citations_section not in sections:
+        sections.append(citations_section)
+    if _prepare not in generate.PREPARERS:
+        generate.PREPARERS.append(_prepare)
+    if most_cited not in generate.EXTRA_PRODUCERS:
+        generate.EXTRA_PRODUCERS.append(most_cited)
+
+
+register()
