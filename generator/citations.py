@@ -177,8 +177,8 @@ def build_graph(papers: dict[str, Paper]) -> CitationGraph:
                     ext_cits[pid].append(ref)
             elif citer != pid:
                 implied[citer].add(pid)
-    for citer, targets in implied.items():
-        for target in sorted(targets):
+    for citer, cited in implied.items():
+        for target in sorted(cited):
             if target not in refs[citer]:
                 refs[citer].append(target)
     citers: dict[str, set[str]] = defaultdict(set)
