@@ -131,7 +131,7 @@ def section(ctx: Context, p: Paper, here: str) -> str:
     topical = same_topic(ctx.catalog, p, set(sim))
     if topical:
         names = ", ".join(safe.text(t) for t in p.topics)
-        out += (f'## On the same topic\n\n<p class="ps-note">{names}</p>\n'
+        out += (f'\n## On the same topic\n\n<p class="ps-note">{names}</p>\n'
                 + paper_list(ctx, topical, here))
     return out
 

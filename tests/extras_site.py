@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, build
+
+from .conftest import FIXTURES, build
 
 EXTRAS = FIXTURES / "extras"
 
@@ -20,10 +21,10 @@ def extras_site(tmp_path_factory) -> Path:
 
 def load_catalog(content: Path):
     """Catalog of a content folder, as the build sees it (build-time topics included when present)."""
-    from conftest import ROOT
-
     from generator.build import BuildOptions, BuildReport
     from generator.build import load_catalog as load
+
+    from .conftest import ROOT
 
     ctx, _ = load(BuildOptions(content=content, config_dir=ROOT / "site_config"), BuildReport())
     return ctx

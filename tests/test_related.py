@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT
-from extras_site import EXTRAS, extras_site, load_catalog  # noqa: F401 - fixture
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
 from generator import related
+
+from .conftest import ROOT
+from .extras_site import EXTRAS, extras_site, load_catalog  # noqa: F401 - fixture
 
 
 def words(text: str) -> set[str]:
