@@ -13,6 +13,7 @@ ADDONS: list[str] = [
     # "generator.search.producer",
     "generator.pages.citations",
     "generator.metadata",
+    "generator.notes",
     "generator.related",
 ]
 
