@@ -163,5 +163,76 @@ def serve(content: Path, config_dir: Path, work_dir: Path, dev_addr: str) -> Non
     serve_site(content, config_dir, work_dir, dev_addr)
 
 
+@main.command()
+@click.argument("idents", nargs=-1, metavar="[ID]...")
+@click.option("--arxiv-query", "arxiv_queries", multiple=True, metavar="QUERY",
+              help='An arXiv search, e.g. "cat:cs.LG AND ti:diffusion" (newest first).')
+@click.option("--author", "authors", multiple=True, metavar="AUTHOR",
+              help="An author's works: orcid:0000-… or openalex:A… (OpenAlex), s2:ID (Semantic Scholar).")
+@click.option("--s2-query", "s2_queries", multiple=True, metavar="QUERY", help="A Semantic Scholar search.")
+@click.option("--max", "max_results", type=click.IntRange(min=1), default=100, show_default=True,
+              help="Most papers to take from each query.")
+@click.option("--from-config", is_flag=True, help="Also fetch the ids and queries of site.yaml's add: block.")
+@CONTENT
+@click.option("--config-dir", type=click.Path(path_type=Path), default=Path("site_config"), show_default=True,
+              help="Folder with site.yaml (contact, add: settings).")
+@click.option("--cache-dir", type=click.Path(path_type=Path), default=Path(".cache/papershelf"), show_default=True,
+              help="Where API answers and paging state are kept (a re-run asks nothing again).")
+@click.option("--refresh", is_flag=True, help="Ask the APIs again even for answers in the cache.")
+@click.option("--listed-today", is_flag=True, help="List the papers new to the catalog under today's date (UTC).")
+@click.option("--listed", "listed_day", metavar="YYYY-MM-DD", help="List new papers under this day instead.")
+@click.option("--dry-run", is_flag=True, help="Fetch and merge, report, but write nothing to the content folder.")
+@click.option("--report", "report_path", type=click.Path(path_type=Path), help="Also write the merge report as JSON.")
+@click.option("--strict", is_flag=True, help="Exit non-zero if any id, query or record failed.")
+def add(idents: tuple[str, ...], arxiv_queries: tuple[str, ...], authors: tuple[str, ...],
+        s2_queries: tuple[str, ...], max_results: int, from_config: bool, content: Path, config_dir: Path,
+        cache_dir: Path, refresh: bool, listed_today: bool, listed_day: str | None, dry_run: bool,
+        report_path: Path | None, strict: bool) -> None:
+    """Fetch papers by ID or query from arXiv, OpenAlex, Semantic Scholar,
+    Hugging Face or the ACL Anthology, and merge them into the content folder.
+
+    \b
+    IDs: arxiv:2401.12345  doi:10.…  openalex:W…  s2:…  acl:2020.acl-main.1  hf:2401.12345
+    Examples:
+      papershelf add arxiv:2401.12345 doi:10.18653/v1/2020.acl-main.1
+      papershelf add --arxiv-query "cat:cs.LG AND ti:diffusion" --max 200
+      papershelf add --author orcid:0000-0002-1825-0097
+      papershelf add --from-config --listed-today     (what the daily refresh runs)
+
+    Answers are cached under --cache-dir, so running the same command again
+    makes no request and changes nothing.
+    """
+    from .config import load_config
+    from .fetch.add import AddPlan, parse_query, plan_from_config, run_add, settings_from_config, today
+    from .fetch.sources import parse_ident
+    from .ingest.run import write_report
+    from .model import valid_date
+
+    cfg = load_config(config_dir / "site.yaml")
+    plan, settings = plan_from_config(cfg) if from_config else (AddPlan(), settings_from_config(cfg))
+    plan.ids += [parse_ident(i) for i in idents]
+    plan.queries += [parse_query("arxiv", q, max_results) for q in arxiv_queries]
+    plan.queries += [parse_query("author", a, max_results) for a in authors]
+    plan.queries += [parse_query("s2", q, max_results) for q in s2_queries]
+    if not plan:
+        raise click.UsageError("nothing to fetch: give an ID, --arxiv-query, --author, --s2-query or --from-config")
+    if listed_day and not (len(listed_day) == 10 and valid_date(listed_day)):
+        raise click.BadParameter(f"{listed_day!r} is not a day YYYY-MM-DD", param_hint="--listed")
+    settings.client.cache_dir = cache_dir
+    settings.client.refresh = refresh
+    day = listed_day or (today() if listed_today else None)
+    result = run_add(plan, content, settings, dry_run=dry_run, listed=day)
+    for p in result.problems:
+        click.echo(f"skipped: {p}", err=True)
+    for title, pid, why in result.report.near_duplicates:
+        click.echo(f"review: {title[:70]!r} kept as {pid}: {why}", err=True)
+    click.echo(result.summary())
+    click.echo("dry run: nothing written" if dry_run else f"wrote {result.report.written} record file(s) under {content}")
+    if report_path:
+        write_report(result.report, report_path)
+    if (strict and result.problems) or (result.problems and not result.report.papers):
+        sys.exit(1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

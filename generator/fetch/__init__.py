@@ -1,0 +1,1 @@
+"""Fetching papers from live sources: a polite HTTP client, per-source requests, ``papershelf add``."""
