@@ -14,6 +14,8 @@ ADDONS: list[str] = [
     "generator.pages.citations",
     "generator.metadata",
     "generator.notes",
+    "generator.pages.lists",
+    "generator.pages.edit",
     "generator.related",
 ]
 

@@ -35,6 +35,8 @@ NAV = [  # (page kind, nav title, docs path)
     ("orgs", "Organisations", "orgs/index.md"),
     ("years", "Years", "years/index.md"),
     ("daily", "Daily", "daily/index.md"),
+    ("papers", "Most cited", "cited/index.md"),
+    ("lists", "Lists", "lists/index.md"),
     ("search", "Search", "search/index.md"),
 ]
 
@@ -105,6 +107,7 @@ def load_catalog(opts: BuildOptions, report: BuildReport) -> tuple[Context, Site
     assets = opts.config_dir / "assets"
     if assets.is_dir():
         ctx.extras["site_assets"] = str(assets)
+    ctx.extras["content_dir"] = str(opts.content)  # reading lists live beside the records
     return ctx, config
 
 

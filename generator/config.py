@@ -15,7 +15,7 @@ import yaml
 
 from .errors import ConfigError
 
-PAGE_KINDS = ("papers", "authors", "topics", "venues", "orgs", "years", "daily", "search")
+PAGE_KINDS = ("papers", "authors", "topics", "venues", "orgs", "years", "daily", "lists", "search")
 COLOURS = (
     "red", "pink", "purple", "deep-purple", "indigo", "blue", "light-blue", "cyan", "teal", "green",
     "light-green", "lime", "yellow", "amber", "orange", "deep-orange", "brown", "grey", "blue-grey", "black", "white",
