@@ -52,7 +52,9 @@ def _records(path: Path) -> Iterator[tuple[int | None, Any]]:
             return
         except json.JSONDecodeError:
             pass
-    for n, line in enumerate(text.splitlines(), 1):
+    # Split on "\n" only: str.splitlines() also splits on U+2028, U+2029 and other
+    # separators that are legal, unescaped, inside a JSON string.
+    for n, line in enumerate(text.split("\n"), 1):
         if not line.strip():
             continue
         try:
