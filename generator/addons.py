@@ -10,13 +10,15 @@ from __future__ import annotations
 import importlib
 
 ADDONS: list[str] = [
-    # "generator.search.producer",
+    "generator.search.producer",
     "generator.pages.citations",
     "generator.metadata",
     "generator.notes",
     "generator.pages.lists",
     "generator.pages.edit",
     "generator.related",
+    "generator.export.catalog_files",
+    "generator.pages.extras_paper",
 ]
 
 

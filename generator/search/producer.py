@@ -1,0 +1,110 @@
+"""The search add-on: index files, lunr.js and the search page, as side files of the build.
+
+Everything lands under ``docs/search/``:
+
+- ``idx/manifest.json`` -- paper count, the first term of every shard, file sizes;
+  the only file fetched before the first keystroke.
+- ``idx/s/<k>.json`` -- term-range shards in lunr.js's serialized format.
+- ``idx/d/<k>.json`` -- what a result shows (title, authors, year, venue, abstract),
+  ``DOC_CHUNK`` papers per file, fetched for the results on screen.
+- ``idx/f/<k>.json`` -- facet values (year, venue, topics, orgs, authors),
+  ``FACET_BLOCK`` papers per file, fetched by the search page only.
+- ``lunr.js`` -- taken from the installed mkdocs package, not a committed copy.
+- ``index.md`` -- the full search page (when "search" is among the page kinds).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from importlib import resources
+from typing import Any
+
+from .. import safe
+from ..generate import EXTRA_PRODUCERS
+from ..model import Paper
+from ..pages.common import Context, Page, paper_url
+from .index import IndexOptions, SearchDoc, build_index
+
+DOC_CHUNK = 16
+FACET_BLOCK = 2048
+ABSTRACT_CHARS = 1500
+DIR = "search/idx"
+
+
+def lunr_js() -> bytes:
+    """lunr.js as shipped by the installed mkdocs package (its built-in search plugin)."""
+    path = resources.files("mkdocs") / "contrib" / "search" / "templates" / "search" / "lunr.js"
+    return path.read_bytes()
+
+
+def search_doc(p: Paper) -> SearchDoc:
+    """The indexed view of a paper: ids, venue, topics and orgs go into one 'meta' field."""
+    meta = [v for v in (p.arxiv, p.doi, p.venue, *p.ids.values(), *p.topics, *p.orgs) if v]
+    return SearchDoc(title=safe.plain(p.title), authors=[a.name for a in p.authors], meta=meta,
+                     body=safe.plain(p.abstract), year=p.year, upvotes=p.upvotes)
+
+
+def _dumps(data: Any) -> bytes:
+    return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
+
+
+def _authors_line(p: Paper) -> str:
+    names = [a.name for a in p.authors[:6]]
+    if len(p.authors) > 6:
+        names.append("et al.")
+    return ", ".join(names)
+
+
+def search_files(ctx: Context, opts: IndexOptions | None = None) -> Iterator[tuple[str, bytes]]:
+    """The index side files for the whole catalog, in a fixed order."""
+    ids = sorted(ctx.catalog.papers)
+    papers = [ctx.catalog.papers[i] for i in ids]
+    built = build_index([search_doc(p) for p in papers], opts)
+    linked = "papers" in ctx.config.pages
+    for k, data in enumerate(built.shards):
+        yield f"{DIR}/s/{k}.json", data
+    for k in range(0, len(papers), DOC_CHUNK):
+        rows = [[paper_url(p.id) if linked else (p.url or ""), safe.plain(p.title), _authors_line(p), p.year or 0,
+                 p.venue or "", safe.truncate(safe.plain(p.abstract), ABSTRACT_CHARS) if p.abstract else ""]
+                for p in papers[k:k + DOC_CHUNK]]
+        yield f"{DIR}/d/{k // DOC_CHUNK}.json", _dumps(rows)
+    for k in range(0, len(papers), FACET_BLOCK):
+        rows = [[p.year or 0, p.venue or "", sorted(set(p.topics)), sorted(set(p.orgs)),
+                 [a.name for a in p.authors[:10]]] for p in papers[k:k + FACET_BLOCK]]
+        yield f"{DIR}/f/{k // FACET_BLOCK}.json", _dumps(rows)
+    manifest = {
+        "v": 1, "n": len(papers), "bounds": built.bounds, "chunk": DOC_CHUNK, "block": FACET_BLOCK,
+        "page": "search" in ctx.config.pages,
+    }
+    yield f"{DIR}/manifest.json", _dumps(manifest)
+
+
+SEARCH_PAGE = """<div id="ps-search-page" class="ps-sp" data-ps-search-page>
+<form class="ps-sp-form" role="search" action="./" method="get">
+<label for="ps-sp-q" class="ps-sp-label">Search papers</label>
+<input id="ps-sp-q" name="q" type="search" autocomplete="off" spellcheck="false"
+ placeholder="e.g. diffusion transformer, author:zhang, title:&quot;neural tangent&quot;, year:2024">
+</form>
+<p class="ps-sp-help">Fields: <code>title:</code> <code>author:</code> <code>abstract:</code> <code>id:</code>
+<code>year:2024</code> or <code>year:2020-2024</code>; quotes for phrases. Press <kbd>/</kbd> to search from any page.</p>
+<div class="ps-sp-body">
+<aside class="ps-facets" aria-label="Filters"></aside>
+<section class="ps-sp-results" aria-live="polite"><p class="ps-sp-status">Type to search {n:,} papers.</p>
+<ol class="ps-sp-list"></ol></section>
+</div>
+<noscript><p>Search needs JavaScript. Browse the <a href="../papers/">paper list</a> instead.</p></noscript>
+</div>
+"""
+
+
+def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
+    """Producer registered with the generator: index files, lunr.js, the search page."""
+    yield from search_files(ctx)
+    yield "search/lunr.js", lunr_js()
+    if "search" in ctx.config.pages:
+        body = SEARCH_PAGE.replace("{n:,}", f"{len(ctx.catalog.papers):,}")
+        yield Page("search/index.md", "Search", body, {"hide": ["toc"]}, kind="search")
+
+
+EXTRA_PRODUCERS.append(produce)

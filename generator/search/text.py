@@ -1,0 +1,54 @@
+"""Text -> index terms, the same way lunr.js does it in the browser.
+
+lunr.js runs tokenizer -> trimmer -> stopWordFilter -> stemmer when it
+indexes, and the stemmer alone on query terms.  We write lunr's serialized
+index ourselves, so our Python pipeline must give the very terms lunr.js
+would: split on whitespace and hyphens, lower-case, trim ASCII non-word
+characters at both ends (JavaScript's ``\\W`` is ASCII-only), drop English
+stop words, then Porter-stem.  The stop word list and the stemmer come from
+the ``lunr`` package (a port of lunr.js); tests check the stems against
+lunr.js itself when Node is available.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from lunr.stemmer import PorterStemmer
+from lunr.stop_word_filter import WORDS as STOP_WORDS
+
+# lunr.tokenizer.separator = /[\s\-]+/
+_SPLIT = re.compile(r"[\s\-]+")
+# lunr.trimmer: str.replace(/^\W+/, '').replace(/\W+$/, '') with ASCII \W
+_TRIM_HEAD = re.compile(r"^\W+", re.ASCII)
+_TRIM_TAIL = re.compile(r"\W+$", re.ASCII)
+
+_stemmer = PorterStemmer()
+STOPS = frozenset(STOP_WORDS)
+
+
+@lru_cache(maxsize=1 << 18)
+def term(word: str) -> str:
+    """One lower-cased, split word -> its index term ('' when dropped).
+
+    Cached: a catalog has far fewer distinct words than words, and the
+    stemmer is the slow part of indexing.
+    """
+    w = _TRIM_TAIL.sub("", _TRIM_HEAD.sub("", word))
+    if not w or w in STOPS:
+        return ""
+    return _stemmer.stem(w)
+
+
+def terms(value: str | None) -> list[str]:
+    """All index terms of a text, in order (repeats kept, for term frequency)."""
+    if not value:
+        return []
+    out = []
+    for word in _SPLIT.split(value.lower()):
+        if word:
+            t = term(word)
+            if t:
+                out.append(t)
+    return out
