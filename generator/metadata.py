@@ -49,7 +49,9 @@ def absolute(ctx: Context, site_url: str) -> str | None:
 
 
 def _meta(name: str, content: str | None, attr: str = "name") -> str:
-    if content is None or content == "":
+    # One line of plain text: U+2028 and friends would become line breaks in the page's YAML front matter.
+    content = " ".join((content or "").split())
+    if not content:
         return ""
     return f'<meta {attr}="{safe.attr(name)}" content="{safe.attr(content)}">'
 
