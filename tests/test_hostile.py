@@ -438,3 +438,112 @@ def test_no_script_runs_in_the_browser(hostile, serve, page):
     page.goto(base + "index.html")
     page.evaluate("window.__pwned = 1")
     assert page.evaluate("typeof window.__pwned") != "undefined"
+
+
+# --------------------------------------------------------------------------
+# Ids and paths: nothing in a record decides a path outside the output folders.
+# --------------------------------------------------------------------------
+
+BAD_IDS = ["../../etc/passwd", "a/b", ".hidden", "CON", "x" * 300, "ünïcode", "a b", "/abs/path", "..",
+           "a\\b", "-lead", "trail-", "nul\x00byte", "ok/../../x", "~"]
+GOOD_IDS = ["con", "aux", "nul", "a..b", "x.yaml", "index", "index-1", "page-2", "assets", "p" * 160]
+
+
+def _ingest(root: Path, records: list[dict[str, Any]], name: str = "in.jsonl") -> IngestReport:
+    path = root / name
+    path.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in records) + "\n", encoding="utf-8")
+    return ingest("json", [path], root / "content")
+
+
+def _all_paths(root: Path) -> list[Path]:
+    return sorted(root.rglob("*"))
+
+
+def test_path_like_ids_are_refused_and_nothing_escapes(tmp_path):
+    root = tmp_path / "box"
+    root.mkdir()
+    records = [{"id": i, "title": f"Bad id {n}"} for n, i in enumerate(BAD_IDS)]
+    records += [{"id": i, "title": f"Good id {n}", "topics": [i]} for n, i in enumerate(GOOD_IDS)]
+    report = _ingest(root, records)
+    # Every bad id is reported once, with file, line, field and reason; the good records are kept.
+    bad = [p for p in report.skipped if p.field == "id"]
+    assert [p.line for p in bad] == list(range(1, len(BAD_IDS) + 1))
+    assert all(p.file.endswith("in.jsonl") and p.reason.startswith("must be lower-case letters") for p in bad)
+    assert len(report.skipped) == len(BAD_IDS)
+    assert sorted(p.stem for p in (root / "content" / "papers").iterdir()) == sorted(GOOD_IDS)
+    build(root / "content", root / "site", root / "work")
+    # Only the three output folders (and the input) exist, and nothing inside them is a link out.
+    assert sorted(p.name for p in root.iterdir()) == ["content", "in.jsonl", "site", "work"]
+    for p in _all_paths(root):
+        assert not p.is_symlink() and p.resolve().is_relative_to(root.resolve()), p
+    assert not (tmp_path / "etc").exists()
+    # Each good id has its own page; ids that look like hub files get a distinct one.
+    pages = {p.parent.relative_to(root / "site" / "papers").as_posix()
+             for p in (root / "site" / "papers").glob("*/index.html")}
+    assert len(pages) == len(GOOD_IDS)
+    assert {"con", "a..b", "x.yaml", "assets", "index-1", "index-1-1", "page-2-1"} <= pages
+
+
+def test_hostile_titles_and_names_get_safe_ids(tmp_path):
+    titles = ["../../etc/passwd", "CON", "日本語のタイトル", "!!!", ".hidden", "a/b\\c", "Ünïcødé " * 60,
+              "<script>x</script>", "\u202eevil\u202c"]
+    names = ["../../root", "Ünïcødé Nàme", "李 小龍", "..", "<b>x</b>"]
+    records: list[dict[str, Any]] = [{"title": t, "authors": [names[n % len(names)]]} for n, t in enumerate(titles)]
+    records += [{"kind": "author", "name": n} for n in names]
+    report = _ingest(tmp_path, records)
+    assert report.skipped == [] and report.new == len(titles) and report.authors_new == len(names)
+    content = load_content(tmp_path / "content")
+    assert content.problems == []
+    assert sorted(p.title for p in content.papers.values()) == sorted(" ".join(t.split()) for t in titles)
+    from generator.model import ID_RE
+
+    assert all(ID_RE.match(i) for i in [*content.papers, *content.authors])
+    build(tmp_path / "content", tmp_path / "site", tmp_path / "work")
+    for pid in content.papers:
+        assert (tmp_path / "site" / "papers" / pid / "index.html").is_file()
+    for aid in content.authors:
+        assert (tmp_path / "site" / "authors" / aid / "index.html").is_file()
+
+
+def test_papers_that_slug_alike_are_both_kept(tmp_path):
+    stem = "A very long title about sparse mixtures of experts that goes on and on past the slug limit"
+    records = [
+        # Same slug (cut at 70 characters), different titles: two papers.
+        {"title": f"{stem}: part one", "date": "2024"},
+        {"title": f"{stem}: part two", "date": "2024"},
+        # Same title and year, different first authors: two papers, flagged for review.
+        {"title": "Scaling Laws", "date": "2023", "authors": ["Ada Lovelace"]},
+        {"title": "Scaling Laws", "date": "2023", "authors": ["Alan Turing"]},
+    ]
+    report = _ingest(tmp_path, records)
+    papers = load_content(tmp_path / "content").papers
+    assert report.new == 4 and len(papers) == 4
+    long_ids = sorted(i for i in papers if i.startswith("a-very-long"))
+    assert long_ids == [long_ids[0], long_ids[0] + "-2"]
+    assert sorted(i for i in papers if i.startswith("scaling")) == ["scaling-laws-2023", "scaling-laws-2023-2"]
+    assert [why for _, pid, why in report.near_duplicates if pid == "scaling-laws-2023-2"]
+    # A second ingest of the same file merges into the same two records: stable ids, no third copy.
+    again = _ingest(tmp_path, records)
+    assert again.new == 0 and len(load_content(tmp_path / "content").papers) == 4
+    build(tmp_path / "content", tmp_path / "site", tmp_path / "work")
+    titles = {texts(tmp_path / "site" / "papers" / i / "index.html", "ps-paper-title")[0] for i in papers}
+    assert titles == {" ".join(r["title"].split()) for r in records}
+
+
+def test_authors_that_slug_alike_are_both_kept(tmp_path):
+    records: list[dict[str, Any]] = [
+        {"kind": "author", "name": "Zoë Müller", "orcid": "0000-0002-1825-0097"},
+        {"kind": "author", "name": "Zoe Muller", "orcid": "0000-0001-5109-3700"},
+        {"kind": "author", "name": "Zoe Müller", "orcid": "0000-0002-1825-0097", "bio": "Same as the first."},
+        {"title": "Paper by the first", "authors": [{"name": "Li Wei", "orcid": "0000-0001-2345-6789"}]},
+        {"title": "Paper by another", "authors": [{"name": "Li Wei", "orcid": "0000-0003-1415-9269"}]},
+    ]
+    report = _ingest(tmp_path, records)
+    content = load_content(tmp_path / "content")
+    assert sorted(content.authors) == ["zoe-muller", "zoe-muller-2"]
+    assert content.authors["zoe-muller"].bio == "Same as the first."  # the third record merged into the first
+    assert content.authors["zoe-muller-2"].orcid == "0000-0001-5109-3700"
+    assert any(pid == "zoe-muller-2" for _, pid, _ in report.near_duplicates)
+    build(tmp_path / "content", tmp_path / "site", tmp_path / "work")
+    authors = {p.parent.name for p in (tmp_path / "site" / "authors").glob("*/index.html")}
+    assert {"zoe-muller", "zoe-muller-2", "li-wei", "li-wei-2"} <= authors

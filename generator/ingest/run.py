@@ -106,6 +106,7 @@ def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None
             touched_papers[merged.id] = merged
         elif isinstance(item, Author):
             report.authors += 1
+            _distinct_id(item, authors, report)
             if item.id in authors:
                 merge_author(authors[item.id], item)
                 report.authors_merged += 1
@@ -115,12 +116,37 @@ def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None
             touched_authors[item.id] = authors[item.id]
     report.new, report.merged = stats.new, stats.merged
     report.updated, report.unchanged = stats.updated, stats.unchanged
-    report.near_duplicates = stats.near_duplicates
+    report.near_duplicates = stats.near_duplicates + report.near_duplicates
     if not dry_run:
         records: list[Paper | Author] = [*touched_papers.values(), *touched_authors.values()]
         written, _ = save_records(content, records)
         report.written = written
     return report
+
+
+def _same_person_impossible(a: Author, b: Author) -> bool:
+    """True when two author records that share an id are provably two people."""
+    if a.orcid and b.orcid and a.orcid != b.orcid:
+        return True
+    if a.id in b.not_same_as or b.id in a.not_same_as:
+        return True
+    return any(b.ids.get(k) and b.ids[k] != v for k, v in a.ids.items())
+
+
+def _distinct_id(item: Author, authors: dict[str, Author], report: IngestReport) -> None:
+    """Give ``item`` the first id (x, x-2, x-3, ...) whose record is not provably someone else.
+
+    Two people whose names slug alike ("Zoë Müller", "Zoe Muller") but whose ORCIDs
+    or external ids differ are both kept, with distinct pages; the pair is listed
+    for review.
+    """
+    base, n, aid = item.id, 2, item.id
+    while aid in authors and _same_person_impossible(authors[aid], item):
+        aid = f"{base}-{n}"
+        n += 1
+    if aid != base:
+        report.near_duplicates.append((item.name, aid, f"same id as {base} but a different person (ORCID or ids differ)"))
+        item.id = aid
 
 
 def write_report(report: IngestReport, path: Path) -> None:

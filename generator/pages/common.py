@@ -79,8 +79,13 @@ def rel(from_path: str, to_url: str) -> str:
 
 
 def safe_slug(value: str) -> str:
-    """A facet slug that cannot collide with a hub page's own file names."""
-    return f"{value}-1" if value in RESERVED or value.startswith("page-") else value
+    """A facet slug that cannot collide with a hub page's own file names.
+
+    Every value in the reserved family (index, page, index-*, page-*) gets "-1";
+    the results all start with "index-" or "page-", which no value left as it is
+    does, so two different ids never share a page ("index" vs "index-1").
+    """
+    return f"{value}-1" if value in RESERVED or value.startswith(("page-", "index-")) else value
 
 
 def paper_url(pid: str) -> str:
