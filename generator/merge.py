@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from .ids import fold, title_key
 from .model import Author, AuthorRef, Paper
 
-ID_KEYS = ("acl", "openalex", "s2", "dblp", "pmid", "hf", "mag", "corpusid")
+ID_KEYS = ("acl", "openalex", "s2", "dblp", "pmid", "hf", "mag", "corpusid", "rfc")
 
 
 def paper_keys(p: Paper) -> list[tuple[str, str]]:
@@ -174,22 +174,45 @@ def merge_paper(into: Paper, new: Paper) -> None:
         _enrich_authors(into.authors, new.authors)
 
 
+def _loose_key(name: str) -> str:
+    """Last name plus first initial: 'J. B. Postel' and 'Jon Postel' meet, 'S. Liu' and 'G. Liu' do not."""
+    from .catalog import name_key
+
+    parts = name_key(name).split()
+    return f"{parts[-1]} {parts[0][0]}" if len(parts) > 1 else (parts[0] if parts else "")
+
+
 def _enrich_authors(into: list[AuthorRef], new: list[AuthorRef]) -> None:
-    by_last: dict[str, AuthorRef] = {}
+    """Add the newcomer's ids, ORCIDs and affiliations to the same people in ``into``.
+
+    A person is matched by the full folded name, else by last name and first
+    initial when exactly one author of each list has them, so two co-authors
+    sharing a last name never swap identifiers.
+    """
+    from .catalog import name_key
+
+    exact: dict[str, AuthorRef] = {}
+    loose: dict[str, list[AuthorRef]] = {}
     for ref in into:
-        parts = fold(ref.name).split()
-        if parts:
-            by_last.setdefault(parts[-1], ref)
+        exact.setdefault(name_key(ref.name), ref)
+        loose.setdefault(_loose_key(ref.name), []).append(ref)
+    new_loose: dict[str, int] = {}
     for ref in new:
-        parts = fold(ref.name).split()
-        mine = by_last.get(parts[-1]) if parts else None
+        k = _loose_key(ref.name)
+        new_loose[k] = new_loose.get(k, 0) + 1
+    for ref in new:
+        mine = exact.get(name_key(ref.name))
         if mine is None:
-            continue
+            k = _loose_key(ref.name)
+            same = loose.get(k, [])
+            if len(same) != 1 or new_loose.get(k) != 1:
+                continue
+            mine = same[0]
         mine.id = mine.id or ref.id
         mine.orcid = mine.orcid or ref.orcid
         mine.affiliation = mine.affiliation or ref.affiliation
-        for k, v in ref.ids.items():
-            mine.ids.setdefault(k, v)
+        for k2, v in ref.ids.items():
+            mine.ids.setdefault(k2, v)
 
 
 def merge_author(into: Author, new: Author) -> None:

@@ -26,6 +26,7 @@ class IngestContext:
 
     year: int | None = None          # the year of a saved listing page without one
     name_variants: Path | None = None  # ACL Anthology name_variants.yaml
+    about: str | None = None         # typed id of the paper an S2 citations page is about ("s2:...")
 
 
 # format name -> (module, one-line description).  Modules load lazily so
@@ -36,6 +37,13 @@ FORMATS: dict[str, tuple[str, str]] = {
     "hf-daily": ("hf_daily", "saved text of a daily-papers listing page"),
     "hf-search": ("hf_search", "saved text of a paper search results page"),
     "profile": ("profile", "saved text of a researcher profile page"),
+    "bibtex": ("bibtex", "BibTeX / BibLaTeX file (.bib)"),
+    "arxiv": ("arxiv", "arXiv API response (Atom feed XML)"),
+    "openalex": ("openalex", "OpenAlex work or list response (JSON)"),
+    "s2": ("s2", "Semantic Scholar paper, author, search, batch or paginated response (JSON)"),
+    "csl": ("csl", "CSL-JSON items (Zotero, Better BibTeX, citeproc)"),
+    "acl": ("acl", "ACL Anthology collection XML (a file, a folder or a .tar.gz of them)"),
+    "hf-api": ("hf_api", "Hugging Face paper or daily-papers API response (JSON)"),
 }
 
 Parser = Callable[[Path, IngestContext], Iterator[Item]]
