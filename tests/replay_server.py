@@ -127,7 +127,7 @@ class ReplayServer:
                 pass
 
         self._srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self._srv.serve_forever, daemon=True).start()
+        threading.Thread(target=self._srv.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:

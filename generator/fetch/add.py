@@ -23,6 +23,7 @@ Example ``site.yaml`` block (every key optional)::
       base_urls: {arxiv: https://export.arxiv.org/api/query}
       retries: 4
       timeout: 30
+      query_max_age: 72000            # seconds a cached query page stays fresh (ids: for ever)
 """
 
 from __future__ import annotations
@@ -172,7 +173,7 @@ def settings_from_config(cfg: SiteConfig, errors: list[str] | None = None) -> Ad
             errors.append(f"add.intervals.{name}: must be a number of seconds >= 0")
         else:
             client.intervals[str(name)] = float(value)
-    for key in ("retries", "timeout"):
+    for key in ("retries", "timeout", "query_max_age"):
         if key in block:
             value = block[key]
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:

@@ -69,7 +69,9 @@ class ClientSettings:
     cache_dir: Path | None = Path(".cache/papershelf")
     """Where responses and paging state are kept; None turns the cache off."""
     max_age: float | None = None
-    """Seconds a cached response stays fresh; None means for ever."""
+    """Seconds a cached answer to an id look-up stays fresh; None means for ever."""
+    query_max_age: float | None = 20 * 3600.0
+    """Seconds a cached page of a query stays fresh: a day later the same query may have new papers."""
     refresh: bool = False
     """Ask again even when a cached response exists (the new answer replaces it)."""
 
@@ -248,18 +250,22 @@ class Client:
         return str(httpx.URL(url, params=list(params) if params else None))
 
     def get(self, source: str, url: str, params: Sequence[tuple[str, str]] | None = None,
-            cached_only: bool = False) -> Response:
+            cached_only: bool = False, query: bool = False) -> Response:
         """GET ``url``; from the cache when possible.  Raises FetchError for an error answer.
 
         ``cached_only`` accepts a cached answer however old (used to replay
-        the pages of an interrupted query when resuming it).
+        the pages of an interrupted query when resuming it); ``query`` applies
+        the shorter freshness of query pages.
         """
-        return self.request(source, "GET", self.full_url(url, params), cached_only=cached_only)
+        max_age = self.settings.query_max_age if query else self.settings.max_age
+        return self.request(source, "GET", self.full_url(url, params), cached_only=cached_only, max_age=max_age)
 
-    def request(self, source: str, method: str, url: str, body: bytes = b"", cached_only: bool = False) -> Response:
+    def request(self, source: str, method: str, url: str, body: bytes = b"", cached_only: bool = False,
+                max_age: float | None = None) -> Response:
+        """Send one request (or answer it from the cache); see ``get``."""
         key = Cache.key(method, url, body)
         if self.cache is not None and (cached_only or not self.settings.refresh):
-            hit = self.cache.get(key, None if cached_only else self.settings.max_age)
+            hit = self.cache.get(key, None if cached_only else max_age)
             if hit is not None:
                 meta, path = hit
                 self.stats.cache_hits += 1

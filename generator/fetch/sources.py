@@ -139,7 +139,18 @@ class Sources:
             batch = arxiv[n:n + size]
             params = [("id_list", ",".join(i.value for i in batch)), ("start", "0"), ("max_results", str(len(batch)))]
             label = batch[0].label if len(batch) == 1 else "arxiv:" + ",".join(i.value for i in batch)
-            yield from self._one("arxiv", self.urls["arxiv"], params, label, want=tuple(batch))
+            try:
+                resp = self.client.get("arxiv", self.urls["arxiv"], params)
+            except FetchError as e:
+                if e.status != 400 or len(batch) == 1:
+                    yield _problem(label, e.message)
+                    continue
+                # arXiv refuses a whole batch for one malformed id: ask one by one to tell which.
+                for i in batch:
+                    yield from self._one("arxiv", self.urls["arxiv"], [("id_list", i.value), ("start", "0"),
+                                                                       ("max_results", "1")], i.label, want=(i,))
+                continue
+            yield self._page("arxiv", resp, label, tuple(batch))
         for i in idents:
             if i.kind == "arxiv":
                 continue
@@ -282,7 +293,7 @@ class Sources:
             state = nxt if isinstance(nxt, dict) else None
         while state is not None and done < max_results:
             try:
-                resp = self.client.get(source, url, page(state, done))
+                resp = self.client.get(source, url, page(state, done), query=True)
             except FetchError as e:
                 store.save({"pages": pages, "next": state, "complete": False})
                 yield _problem(label, f"{e.message} (after {done} result(s); run the same command again to "
