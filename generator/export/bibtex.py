@@ -21,9 +21,13 @@ TYPE_MAP = {
 }
 STOP = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "via", "towards", "toward", "is", "are"}
 _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "&": r"\&", "%": r"\%", "#": r"\#",
-            "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}"}
-_SPECIAL_RE = re.compile(r"[\\{}&%#_~^]")
-_MATH = re.compile(r"(\$[^$]+\$)")
+            "_": r"\_", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}", "$": r"\$"}
+# One pass over every special, "$" included: escaping "$" first and then "\\"
+# would turn the new "\$" into "\textbackslash{}$".
+_SPECIAL_RE = re.compile(r"[\\{}&%#_~^$]")
+# Inline math as the pages' escaping layer sees it (generator.safe): "$5, not $x$"
+# is a dollar amount followed by math, not one formula.
+_MATH = re.compile(r"((?<![\\$\w])\$(?=\S)[^$\n]{1,400}?(?<=\S)\$(?![\w$]))")
 
 
 def escape(value: str) -> str:
@@ -34,7 +38,7 @@ def escape(value: str) -> str:
         if i % 2 == 1 and part.count("{") == part.count("}"):
             out.append(part)  # inline math passes through; braces balanced
         else:
-            out.append(_SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], part.replace("$", r"\$")))
+            out.append(_SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], part))
     return "".join(out)
 
 
@@ -55,20 +59,31 @@ def assign_keys(papers: dict[str, Paper]) -> dict[str, str]:
     for pid in sorted(papers):
         groups.setdefault(base_key(papers[pid]), []).append(pid)
     keys = {}
+    # A suffixed key must not equal another paper's base key ("smith2020graph" + "s"
+    # against a paper titled "Graphs ..."): bases are taken first, suffixes skip them.
+    taken = {base for base, ids in groups.items() if len(ids) == 1}
     for base, ids in groups.items():
         if len(ids) == 1:
             keys[ids[0]] = base
             continue
-        for n, pid in enumerate(ids):
-            suffix = ""
-            k = n
-            while True:  # a, b, ..., z, aa, ab, ...
-                suffix = chr(ord("a") + k % 26) + suffix
-                k = k // 26 - 1
-                if k < 0:
-                    break
-            keys[pid] = base + suffix
+        n = 0
+        for pid in ids:
+            while base + _suffix(n) in taken:
+                n += 1
+            keys[pid] = base + _suffix(n)
+            taken.add(keys[pid])
+            n += 1
     return keys
+
+
+def _suffix(n: int) -> str:
+    """0 -> a, 25 -> z, 26 -> aa, ...: the letters that tell colliding keys apart."""
+    suffix = ""
+    while True:
+        suffix = chr(ord("a") + n % 26) + suffix
+        n = n // 26 - 1
+        if n < 0:
+            return suffix
 
 
 def entry(p: Paper, key: str, site_url: str | None = None) -> str:

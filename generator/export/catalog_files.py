@@ -1,0 +1,154 @@
+"""Whole-catalog and per-record data files: the site's read-only API.
+
+* ``catalog.bib``, ``catalog.json`` (``{"papers": [...], "authors": [...]}``, native
+  records as ``Paper.to_dict``/``Author.to_dict`` write them), ``catalog.jsonl``
+  (one native paper record per line) and ``authors.jsonl``;
+* ``papers/<id>.json`` and ``authors/<id>.json``: one record plus what the catalog
+  knows about it (page URL, BibTeX key, related papers, co-authors);
+* ``<facet>/<key>.bib`` for every topic, venue, organisation, year and listing
+  day, linked from the listing's pages.
+
+Record JSON sits beside the page folder (``papers/x.json`` next to
+``papers/x/index.html``), never inside it, so no record id can collide with a
+page; ids ending in ``.json`` are the one clash and get ``-1`` like reserved names.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from .. import generate, safe
+from ..pages.common import Context, Page, author_url, facet_url, paper_url, rel, safe_slug
+from . import bibtex
+
+FACET_INDEXES = {"topics": "by_topic", "venues": "by_venue", "orgs": "by_org", "years": "by_year",
+                 "daily": "by_day"}
+_LISTING = re.compile(r"^(topics|venues|orgs|years|daily)/([^/]+?)(?:/page-\d+)?\.md$")
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"
+
+
+def data_slug(record_id: str) -> str:
+    """The file stem of a record's JSON: the page slug, kept off names ending in .json."""
+    s = safe_slug(record_id)
+    return s + "-1" if s.endswith(".json") else s
+
+
+def paper_json_url(pid: str) -> str:
+    return f"papers/{data_slug(pid)}.json"
+
+
+def author_json_url(aid: str) -> str:
+    return f"authors/{data_slug(aid)}.json"
+
+
+def site_url_of(ctx: Context, url: str) -> str | None:
+    """Absolute URL of a site path when the site's public URL is configured."""
+    return ctx.config.url.rstrip("/") + "/" + url if ctx.config.url else None
+
+
+def keys(ctx: Context) -> dict[str, str]:
+    got = ctx.extras.get("bibkeys")
+    if got is None:
+        got = ctx.extras["bibkeys"] = bibtex.assign_keys(ctx.catalog.papers)
+    return got
+
+
+def bib_of(ctx: Context, ids: list[str]) -> str:
+    """One .bib text with an entry per paper id, in the order given."""
+    k = keys(ctx)
+    papers = ctx.catalog.papers
+    return "\n".join(bibtex.entry(papers[i], k[i], site_url_of(ctx, paper_url(i))) for i in ids)
+
+
+def paper_data(ctx: Context, pid: str) -> dict[str, Any]:
+    cat = ctx.catalog
+    return {
+        "paper": cat.papers[pid].to_dict(),
+        "page": paper_url(pid),
+        "bibtex_key": keys(ctx)[pid],
+        "related": ctx.extras.get("related", {}).get(pid, []),
+        "cited_by": cat.cited_by.get(pid, []),
+    }
+
+
+def author_data(ctx: Context, aid: str) -> dict[str, Any]:
+    cat = ctx.catalog
+    co = sorted(cat.coauthors.get(aid, {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return {
+        "author": cat.authors[aid].to_dict(),
+        "page": author_url(aid),
+        "papers": cat.papers_of.get(aid, []),
+        "coauthors": [{"id": c, "name": cat.authors[c].name, "papers": n} for c, n in co],
+    }
+
+
+def produce(ctx: Context) -> Iterator[tuple[str, str]]:
+    """EXTRA_PRODUCER: catalog files, per-record JSON, per-listing .bib."""
+    cat = ctx.catalog
+    ids = list(cat.papers)
+    yield "catalog.bib", bib_of(ctx, ids)
+    yield "catalog.json", json.dumps(
+        {"papers": [p.to_dict() for p in cat.papers.values()], "authors": [a.to_dict() for a in cat.authors.values()]},
+        ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    yield "catalog.jsonl", "".join(_dumps(p.to_dict()) for p in cat.papers.values())
+    yield "authors.jsonl", "".join(_dumps(a.to_dict()) for a in cat.authors.values())
+    if "papers" in ctx.config.pages:
+        for pid in ids:
+            yield paper_json_url(pid), _dumps(paper_data(ctx, pid))
+    if "authors" in ctx.config.pages:
+        for aid in cat.authors:
+            yield author_json_url(aid), _dumps(author_data(ctx, aid))
+    for kind, attr in FACET_INDEXES.items():
+        if kind not in ctx.config.pages:
+            continue
+        for key, pids in sorted(getattr(cat, attr).items()):
+            yield f"{facet_url(kind, key)[:-1]}.bib", bib_of(ctx, pids)
+
+
+def listing_bib(ctx: Context, page: Page) -> tuple[str, int] | None:
+    """(site URL of the .bib, number of papers) for a facet listing page, else None."""
+    m = _LISTING.match(page.path)
+    if not m or m.group(1) not in ctx.config.pages:
+        return None
+    kind, stem = m.groups()
+    index: dict[Any, list[str]] = getattr(ctx.catalog, FACET_INDEXES[kind])
+    for key, pids in index.items():
+        if safe_slug(str(key)) == stem:
+            return f"{facet_url(kind, key)[:-1]}.bib", len(pids)
+    return None
+
+
+def listing_hook(ctx: Context, page: Page) -> str:
+    """HEAD_HOOK: on facet listings, add a link to the listing's .bib under the heading.
+
+    The listing pages belong to pages/listings.py; the hook appends to the body
+    (before render) instead of editing that module, and adds no head tag.
+    """
+    got = listing_bib(ctx, page)
+    if got is None:
+        return ""
+    url, n = got
+    href = rel(page.path, url)
+    name = url.rsplit("/", 1)[1]
+    link = (f'<p class="ps-downloads"><a class="ps-download" href="{safe.attr(href)}" download="{safe.attr(name)}">'
+            f'Download all {n:,} paper{"s" if n != 1 else ""} as BibTeX (.bib)</a></p>\n')
+    # Right under the listing's heading, where a reader looks for it.
+    head, sep, rest = page.body.partition("</h1>\n")
+    page.body = head + sep + link + rest if sep else link + page.body
+    return ""
+
+
+def _register() -> None:
+    if produce not in generate.EXTRA_PRODUCERS:
+        generate.EXTRA_PRODUCERS.append(produce)
+    if listing_hook not in generate.HEAD_HOOKS:
+        generate.HEAD_HOOKS.append(listing_hook)
+
+
+_register()

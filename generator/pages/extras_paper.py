@@ -1,0 +1,85 @@
+"""The paper page's "Cite" section: BibTeX, RIS and CSL-JSON with copy and download.
+
+Replaces ``paper.cite`` in ``paper.SECTIONS``.  The three texts are embedded
+in the page (escaped, in <pre>), and ``assets/papershelf/exports.js`` copies
+them or builds the download in the browser: no per-paper side files (the
+ACL Anthology's lesson), and without JavaScript the text is still there to copy.
+A head hook loads that script and its stylesheet on every page.
+"""
+
+from __future__ import annotations
+
+from .. import generate, safe
+from ..export import bibtex, csl, ris
+from ..export.catalog_files import paper_json_url, site_url_of
+from ..model import Paper
+from . import paper as paper_pages
+from .common import Context, Page, paper_url, rel
+
+FORMATS = (  # (id, label, file extension, MIME type)
+    ("bibtex", "BibTeX", "bib", "application/x-bibtex"),
+    ("ris", "RIS", "ris", "application/x-research-info-systems"),
+    ("csl", "CSL-JSON", "json", "application/vnd.citationstyles.csl+json"),
+)
+
+
+def export_block(block_id: str, label: str, text: str, filename: str, mime: str, open_: bool = False) -> str:
+    """A collapsible block of export text with Copy and Download buttons (shown when JS runs)."""
+    buttons = (
+        f'<span class="ps-export-actions ps-js-only">'
+        f'<button type="button" class="ps-btn" data-ps-copy="{block_id}">Copy</button>'
+        f'<button type="button" class="ps-btn" data-ps-download="{block_id}" data-ps-filename="{safe.attr(filename)}"'
+        f' data-ps-type="{mime}">Download .{safe.attr(filename.rsplit(".", 1)[1])}</button></span>'
+    )
+    return (
+        f'<details class="ps-export no-copy"{" open" if open_ else ""}><summary>{safe.text(label)}</summary>{buttons}'
+        f'<pre class="ps-export-text"><code id="{block_id}">{safe.text(text.rstrip())}</code></pre></details>'
+    )
+
+
+def texts(ctx: Context, p: Paper) -> dict[str, str]:
+    """The paper's citation in each format, keyed by format id."""
+    key = ctx.extras.get("bibkeys", {}).get(p.id) or bibtex.base_key(p)
+    url = site_url_of(ctx, paper_url(p.id))
+    return {
+        "bibtex": bibtex.entry(p, key, url),
+        "ris": ris.dumps([ris.record(p, key, url)]),
+        "csl": csl.dumps([csl.record(p, key, url)]),
+    }
+
+
+def cite(ctx: Context, p: Paper, here: str) -> str:
+    """Section: the citation in three formats, plus the record as JSON."""
+    key = ctx.extras.get("bibkeys", {}).get(p.id) or bibtex.base_key(p)
+    got = texts(ctx, p)
+    blocks = "".join(
+        export_block(f"ps-cite-{fid}", label, got[fid], f"{key}.{ext}", mime, open_=(fid == "bibtex"))
+        for fid, label, ext, mime in FORMATS
+    )
+    data = ""
+    if "papers" in ctx.config.pages:
+        data = (f'<p class="ps-data">Record as data: <a href="{safe.attr(rel(here, paper_json_url(p.id)))}">'
+                f'JSON</a> · BibTeX key <code>{safe.text(key)}</code></p>')
+    return f'## Cite\n\n<div class="ps-cite">{blocks}{data}</div>\n'
+
+
+def assets_hook(ctx: Context, page: Page) -> str:
+    """HEAD_HOOK: the copy/download script and the add-ons' stylesheet, on every page."""
+    css = rel(page.path, "assets/papershelf/exports.css")
+    js = rel(page.path, "assets/papershelf/exports.js")
+    return (f'<link rel="stylesheet" href="{safe.attr(css)}">\n'
+            f'<script src="{safe.attr(js)}" defer></script>')
+
+
+def _register() -> None:
+    secs = paper_pages.SECTIONS
+    if paper_pages.cite in secs:
+        secs[secs.index(paper_pages.cite)] = cite
+    elif cite not in secs:
+        at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)
+        secs.insert(at, cite)
+    if assets_hook not in generate.HEAD_HOOKS:
+        generate.HEAD_HOOKS.append(assets_hook)
+
+
+_register()
