@@ -235,6 +235,20 @@ def test_bad_add_settings_are_reported_key_by_key(shelf, tmp_path):
         assert key in r.output
 
 
+def test_the_example_in_site_yaml_is_valid():
+    """The commented ``add:`` example shipped in site.yaml parses once uncommented."""
+    from generator.config import SiteConfig
+    from generator.fetch.add import plan_from_config
+
+    lines = (ROOT / "site_config" / "site.yaml").read_text().splitlines()
+    start = lines.index("# add:")
+    block = "\n".join(line[2:] for line in lines[start:] if line.startswith("# "))
+    plan, settings = plan_from_config(SiteConfig(extra=yaml.safe_load(block)))
+    assert [q.kind for q in plan.queries] == ["arxiv", "author", "s2"] and len(plan.ids) == 2
+    assert plan.queries[0].max == 200 and plan.queries[1].max == 100
+    assert settings.client.intervals["arxiv"] == 3.0
+
+
 @pytest.mark.parametrize(("args", "message"), [
     ((), "nothing to fetch"),
     (("2401.12345",), "not an identifier papershelf can fetch"),

@@ -315,3 +315,17 @@ def test_an_id_error_is_a_problem_not_a_page(tmp_path, srv):
         (item,) = list(sources(c, srv).ids([parse_ident("s2:0")]))
     assert not isinstance(item, Page)
     assert item.record == "s2:0" and "Paper with id 0 not found" in item.reason
+
+
+def test_query_pages_go_stale_so_a_daily_run_sees_new_papers(tmp_path, srv):
+    srv.add("/api/query", ARXIV / "arxiv_api_2026_q_testing_s0_m10.xml", start="0")
+    srv.add("/api/query", ARXIV / "arxiv_api_2026_id_0000.0000_s0_m100.xml", start="10")
+    with client(tmp_path) as c:
+        pages(sources(c, srv, arxiv=10).arxiv_query("all:testing", 20))
+    with client(tmp_path) as c:  # the same day: all from the cache
+        pages(sources(c, srv, arxiv=10).arxiv_query("all:testing", 20))
+        assert c.stats.requests == 0
+    with client(tmp_path, query_max_age=0.0) as c:  # the next day: ask again
+        pages(sources(c, srv, arxiv=10).arxiv_query("all:testing", 20))
+        assert c.stats.requests == 2
+    assert len(srv.log) == 4

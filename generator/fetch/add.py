@@ -277,7 +277,6 @@ def _read(page: Page, result: AddResult) -> list[Paper | Author]:
     wanted = page.limit
     try:
         for item in parser(page.path, IngestContext()):
-            result.fetched += 1
             if isinstance(item, Problem):
                 result.problems.append(dataclasses.replace(item, file=_label_file(item.file, page)))
                 continue
@@ -287,6 +286,7 @@ def _read(page: Page, result: AddResult) -> list[Paper | Author]:
                 wanted = None if wanted is None else wanted - 1
             for s in item.sources:
                 s.file = _label_file(s.file, page)
+            result.fetched += 1
             out.append(item)
     except IngestError as e:
         result.problems.append(Problem(page.label, page.label, "-", e.message.replace(str(page.path), page.url)))
