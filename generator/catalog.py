@@ -17,13 +17,39 @@ from .model import Author, AuthorRef, Paper
 
 
 def name_key(name: str) -> str:
-    """A person's name folded for matching: case, accents, 'Last, First' order."""
+    """A person's name folded for matching: case, accents, 'Last, First' order.
+
+    "Müller, Zoë", "ZOË MÜLLER" and "Zoe Muller" all give "zoe muller";
+    in "von Hicks, III, Michael" the suffix is dropped.
+    """
     if "," in name:
         last, _, first = name.partition(",")
         # "von Hicks, III, Michael": the suffix part is dropped for matching
         first = first.split(",")[-1]
         name = f"{first} {last}"
     return fold(name)
+
+
+def loose_key(key: str) -> str:
+    """'jon b postel' -> 'postel j': last name and first initial of a name key."""
+    parts = key.split()
+    return f"{parts[-1]} {parts[0][0]}" if len(parts) > 1 else (parts[0] if parts else "")
+
+
+def compatible(a: str, b: str) -> bool:
+    """Two name keys can name one person: same last name, given names agree where
+    both are written, an initial standing for any name it starts ("j b postel",
+    "jon postel", "jon bruce postel")."""
+    pa, pb = a.split(), b.split()
+    if len(pa) < 2 or len(pb) < 2 or pa[-1] != pb[-1]:
+        return False
+    for x, y in zip(pa[:-1], pb[:-1], strict=False):
+        if len(x) == 1 or len(y) == 1:
+            if x[0] != y[0]:
+                return False
+        elif x != y:
+            return False
+    return True
 
 
 @dataclass
@@ -58,17 +84,32 @@ def _neg_date(date: str | None) -> tuple[int, str]:
 class _AuthorResolver:
     """Maps each name as written on a paper to one author id.
 
-    Evidence, strongest first: an explicit author id on the reference, a
-    shared ORCID, a shared external id (S2, OpenAlex, ACL), then the folded
-    name or a known alias.  Hand-written author records in ``content/`` are
-    indexed first, so their ids and aliases always win.
+    Evidence, strongest first:
+
+    1. an explicit author id on the reference (a hand edit, or the ACL
+       ``name_variants.yaml`` person id set by the acl reader);
+    2. a shared ORCID, then a shared external id (S2, OpenAlex, ACL, HF);
+    3. the folded name or a known alias ("Last, First", ALL CAPS, accents
+       folded); among namesakes, ids that disagree keep people apart and the
+       one sharing co-authors wins;
+    4. a variant spelling (initials for given names: "J. B. Postel" and
+       "Jon Postel") only together with a shared co-author.
+
+    Hand-written author records in ``content/`` are indexed first, so their
+    ids and aliases always win, and their ``not_same_as`` pins are obeyed: a
+    name is never resolved to a person who is pinned as not being the
+    person the reference's id or external ids name.  Authors created here
+    (no hand record) collect the ids and spellings they were matched by, so
+    later references find them.
     """
 
     def __init__(self, authors: dict[str, Author]):
         self.authors = authors
+        self.hand = set(authors)
         self.by_orcid: dict[str, str] = {}
         self.by_ext: dict[tuple[str, str], str] = {}
         self.by_name: dict[str, list[str]] = defaultdict(list)
+        self.by_loose: dict[str, list[str]] = defaultdict(list)
         # author id -> folded names of everyone they have written with so far
         self.coauthor_names: dict[str, set[str]] = {}
         for a in sorted(authors.values(), key=lambda a: a.id):
@@ -83,29 +124,99 @@ class _AuthorResolver:
             key = name_key(n)
             if a.id not in self.by_name[key]:
                 self.by_name[key].append(a.id)
+            if a.id not in self.by_loose[loose_key(key)]:
+                self.by_loose[loose_key(key)].append(a.id)
 
     def resolve(self, ref: AuthorRef, coauthor_keys: set[str]) -> str:
+        """The author id for ``ref`` (created when no one matches)."""
+        aid = self._strong(ref)
+        if aid is None:
+            aid = self._by_name(ref, coauthor_keys)
+        if aid is None:
+            return self._create(ref)
+        self._learn(aid, ref)
+        return aid
+
+    def _strong(self, ref: AuthorRef) -> str | None:
         if ref.id and ref.id in self.authors:
             return ref.id
         if ref.orcid and ref.orcid in self.by_orcid:
             return self.by_orcid[ref.orcid]
-        for k, v in ref.ids.items():
+        for k, v in sorted(ref.ids.items()):
             if (k, v) in self.by_ext:
                 return self.by_ext[(k, v)]
+        return None
+
+    def _by_name(self, ref: AuthorRef, coauthor_keys: set[str]) -> str | None:
         key = name_key(ref.name)
-        candidates = [c for c in self.by_name.get(key, []) if not self._conflicts(self.authors[c], ref)]
+        if not key:
+            return None
+        others = coauthor_keys - {key}
+        candidates = [c for c in self.by_name.get(key, []) if self._allowed(c, ref)]
         if len(candidates) == 1:
             return candidates[0]
         if len(candidates) > 1:
-            # Two people with one name: the one who shares co-authors wins.
-            return max(candidates, key=lambda c: (len(self.coauthor_names.get(c, set()) & coauthor_keys), c == candidates[0]))
-        return self._create(ref)
+            # Namesakes: the one who shares co-authors wins; ties go to the first indexed.
+            return max(candidates, key=lambda c: (self._shared(c, others), -candidates.index(c)))
+        # A variant spelling counts only with a shared co-author as well.
+        variants = [c for c in self.by_loose.get(loose_key(key), [])
+                    if self._allowed(c, ref) and any(compatible(key, name_key(n)) for n in self._names(c))]
+        scored = [(self._shared(c, others), c) for c in variants]
+        scored = [s for s in scored if s[0] > 0]
+        if not scored:
+            return None
+        best = max(s for s, _ in scored)
+        winners = [c for s, c in scored if s == best]
+        return winners[0] if len(winners) == 1 else None
 
-    @staticmethod
-    def _conflicts(a: Author, ref: AuthorRef) -> bool:
+    def _names(self, aid: str) -> list[str]:
+        a = self.authors[aid]
+        return [a.name, *a.aliases]
+
+    def _shared(self, aid: str, others: set[str]) -> int:
+        mine = {loose_key(k) for k in self.coauthor_names.get(aid, set())}
+        return len(mine & {loose_key(k) for k in others})
+
+    def _allowed(self, aid: str, ref: AuthorRef) -> bool:
+        """False when ids disagree, or a hand pin says ``aid`` is not the person ``ref`` names."""
+        a = self.authors[aid]
         if a.orcid and ref.orcid and a.orcid != ref.orcid:
-            return True
-        return any(a.ids.get(k) and a.ids[k] != v for k, v in ref.ids.items())
+            return False
+        if any(a.ids.get(k) and a.ids[k] != v for k, v in ref.ids.items()):
+            return False
+        if ref.id and ref.id != aid:
+            # The reference names a person (who has no record yet): only that person.
+            return False
+        pinned = set(a.not_same_as)
+        named = {self.by_ext[(k, v)] for k, v in ref.ids.items() if (k, v) in self.by_ext}
+        for other in named:
+            if other in pinned or aid in self.authors[other].not_same_as:
+                return False
+        return True
+
+    def _learn(self, aid: str, ref: AuthorRef) -> None:
+        """A created author remembers the ids and spelling it was matched by."""
+        if aid in self.hand:
+            return
+        a = self.authors[aid]
+        changed = False
+        if ref.orcid and not a.orcid:
+            a.orcid = ref.orcid
+            changed = True
+        for k, v in ref.ids.items():
+            if k not in a.ids:
+                a.ids[k] = v
+                changed = True
+        if ref.name != a.name and ref.name not in a.aliases:
+            # Show the fullest spelling: "Jon Postel" over "J. Postel".
+            if _fullness(ref.name) > _fullness(a.name):
+                a.aliases.append(a.name)
+                a.name = ref.name
+            else:
+                a.aliases.append(ref.name)
+            changed = True
+        if changed:
+            self._index(a)
 
     def _create(self, ref: AuthorRef) -> str:
         base = ref.id or author_id(ref.name)
@@ -117,6 +228,12 @@ class _AuthorResolver:
         self.authors[aid] = a
         self._index(a)
         return aid
+
+
+def _fullness(name: str) -> tuple[int, int]:
+    """How much of a name is written out: letters in given names longer than an initial."""
+    parts = name_key(name).split()
+    return (sum(len(p) for p in parts[:-1] if len(p) > 1), len(parts))
 
 
 def build_catalog(papers: dict[str, Paper], authors: dict[str, Author]) -> Catalog:

@@ -17,7 +17,14 @@ Precedence when sources disagree, deterministic and documented in the README:
    newcomer's ids, ORCIDs and affiliations are added to matching names.
 
 Titles that match but whose years or first authors differ are not merged;
-they are reported as near-duplicates for a person to review.
+they are reported as near-duplicates for a person to review.  So are two
+records that share a DOI or another key while an identity id (ACL, RFC, S2,
+OpenAlex, arXiv) differs: upstream data errors such as two Anthology papers
+given one DOI keep both papers.
+
+Authors of a merged paper are matched by folded full name, else by last name
+plus first initial when that is unambiguous in both lists; the newcomer's
+ids, ORCID and affiliation are added to the matched person only.
 """
 
 from __future__ import annotations
@@ -29,6 +36,9 @@ from .ids import fold, title_key
 from .model import Author, AuthorRef, Paper
 
 ID_KEYS = ("acl", "openalex", "s2", "dblp", "pmid", "hf", "mag", "corpusid", "rfc")
+# Ids naming exactly one document: two records sharing a DOI but differing in
+# one of these are two papers.
+IDENTITY_KEYS = ("acl", "rfc", "s2", "openalex")
 
 
 def paper_keys(p: Paper) -> list[tuple[str, str]]:
@@ -86,11 +96,21 @@ class PaperIndex:
 
     def find(self, p: Paper) -> tuple[Paper | None, str | None]:
         """The catalog paper ``p`` is the same as, or (None, near-duplicate reason)."""
+        near = None
         for k in paper_keys(p):
             pid = self.by_key.get(k)
             if pid:
-                return self.papers[pid], None
-        near = None
+                other = self.papers[pid]
+                # A shared DOI between two different Anthology papers or RFCs is a
+                # data error upstream (J10-1006/J10-1008): keep both, ask a person.
+                clash = [n for n in IDENTITY_KEYS if p.ids.get(n) and other.ids.get(n)
+                         and p.ids[n].lower() != other.ids[n].lower()]
+                if p.arxiv and other.arxiv and p.arxiv != other.arxiv:
+                    clash.append("arxiv")
+                if clash:
+                    near = f"shares {k[0]} {k[1]} with {pid} but {clash[0]} ids differ"
+                    continue
+                return other, None
         for pid in self.by_title.get(title_key(p.title), ()):
             other = self.papers[pid]
             # Two sources with ids that disagree are two papers (e.g. two editions).

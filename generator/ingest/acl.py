@@ -154,7 +154,7 @@ class _Reader:
         if not name:
             return None
         ref: dict[str, Any] = {"name": name}
-        pid = el.get("id")
+        pid = (el.get("id") or "").lower() or None  # ids are slugs; one file writes "yang-liu-Helsinki"
         if self.variants is not None:
             pid = pid or self.variants.lookup(name)
             if pid and pid in self.variants.people:

@@ -16,6 +16,7 @@ from ..errors import IngestError, Problem
 from ..merge import MergeStats, PaperIndex, merge_author
 from ..model import Author, Paper
 from . import IngestContext, Item, get_parser
+from .progress import progress
 
 
 @dataclass
@@ -96,7 +97,7 @@ def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None
     stats = MergeStats()
     touched_papers: dict[str, Paper] = {}
     touched_authors: dict[str, Author] = {}
-    source = items if items is not None else read_items(fmt, paths, ctx, report, detect)
+    source = items if items is not None else progress(read_items(fmt, paths, ctx, report, detect))
     for item in source:
         if items is not None:
             report.read += 1
