@@ -15,7 +15,8 @@ through the safe layer:
 4. the placeholders become MathML from ``safe.math``, itself allow-listed.
 
 Registers on import: a "Notes" section after the abstract on paper pages,
-and ``ctx.extras["notes_text"]`` ({paper id: plain text}) for search.
+``ctx.extras["notes_text"]`` ({paper id: plain text}) for search, and the
+stylesheet ``assets/papershelf/notes.css`` (notes, lists, citation listings).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ import nh3
 from . import generate, safe
 from .model import Paper
 from .pages import paper as paper_page
-from .pages.common import Context
+from .pages.common import Context, Page, rel
 
 TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "a",
@@ -117,6 +118,11 @@ def notes_section(ctx: Context, p: Paper, here: str) -> str:
     return f'## Notes\n\n<div class="ps-notes">\n{body.strip()}\n</div>\n'
 
 
+def stylesheet(ctx: Context, page: Page) -> str:
+    """The stylesheet of notes, lists and citation listings (a HEAD_HOOK; one small cached file)."""
+    return f'<link rel="stylesheet" href="{safe.attr(rel(page.path, "assets/papershelf/notes.css"))}">'
+
+
 def _prepare(ctx: Context) -> None:
     ctx.extras["notes_text"] = {pid: plain_text(p.notes) for pid, p in ctx.catalog.papers.items() if p.notes}
 
@@ -129,6 +135,8 @@ def register() -> None:
         sections.insert(at, notes_section)
     if _prepare not in generate.PREPARERS:
         generate.PREPARERS.append(_prepare)
+    if stylesheet not in generate.HEAD_HOOKS:
+        generate.HEAD_HOOKS.append(stylesheet)
 
 
 register()

@@ -21,7 +21,7 @@ from pathlib import Path
 from .. import generate, safe
 from ..export import bibtex
 from ..lists import ReadingList, load_lists
-from ..notes import render
+from ..notes import plain_text, render
 from .common import Context, Page, paper_item, paper_url, rel, safe_slug
 from .edit import edit_link
 
@@ -64,7 +64,7 @@ def atom_feed(ctx: Context, rl: ReadingList) -> bytes:
         ET.SubElement(feed, f"{{{ATOM}}}link", href=base + list_url(rl.slug))
         ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + f"lists/{rl.slug}.xml")
     if rl.description:
-        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = safe.plain(rl.description)
+        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = plain_text(rl.description)
     for e in ids:
         p = ctx.catalog.papers[e.id]
         entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
@@ -93,14 +93,13 @@ def list_page(ctx: Context, rl: ReadingList) -> Page:
     here = f"{list_url(rl.slug)[:-1]}.md"
     entries = [e for e in rl.entries if e.id in ctx.catalog.papers]
     items = []
-    for n, e in enumerate(entries, 1):
+    for e in entries:
         item = paper_item(ctx, e.id, here)
         extra = ""
         if e.date:
             extra += f'<p class="ps-meta">Read on {safe.text(e.date)}</p>'
         if e.note:
             extra += f'<div class="ps-notes ps-entry-note">{render(e.note).strip()}</div>'
-        item = item.replace('<li class="ps-item">', f'<li class="ps-item"><span class="ps-pos">{n}.</span> ', 1)
         items.append(item[: -len("</li>")] + extra + "</li>")
     body = f"<h1>{safe.text(rl.title)}</h1>\n\n"
     if rl.description:
@@ -110,7 +109,7 @@ def list_page(ctx: Context, rl: ReadingList) -> Page:
              f'<a href="{rel(here, f"lists/{rl.slug}.bib")}">BibTeX</a></p>\n')
     body += '<ol class="ps-list ps-reading">\n' + "\n".join(items) + "\n</ol>\n"
     body += edit_link(ctx, rl.file)
-    desc = safe.truncate(safe.plain(rl.description or rl.title), 200)
+    desc = safe.truncate(plain_text(rl.description) or rl.title, 200)
     page = Page(here, rl.title, body, {"description": safe.attr(desc)}, kind="list", record=rl)
     page.head.append(f'<link rel="alternate" type="application/atom+xml" title="{safe.attr(rl.title)}" '
                      f'href="{safe.attr(rel(here, f"lists/{rl.slug}.xml"))}">')
@@ -122,7 +121,7 @@ def hub(ctx: Context, lists: list[ReadingList]) -> Page:
     items = "".join(
         f'<li><a class="ps-title" href="{rel(here, list_url(rl.slug))}">{safe.text(rl.title)}</a>'
         f' <span class="ps-count">({sum(1 for e in rl.entries if e.id in ctx.catalog.papers)} papers)</span>'
-        + (f'<br><span class="ps-meta">{safe.text(safe.truncate(safe.plain(rl.description), 200))}</span>'
+        + (f'<br><span class="ps-meta">{safe.text(safe.truncate(plain_text(rl.description), 200))}</span>'
            if rl.description else "")
         + "</li>"
         for rl in lists)
