@@ -180,7 +180,7 @@ def test_missing_ids_and_error_bodies_are_reported_not_added(shelf, api):
     assert "arxiv:0808.05394" in r.stderr and "not found" in r.stderr
     assert "incorrect id format for abc" in r.stderr
     assert "Paper with id 0 not found" in r.stderr
-    assert "skipped: 3" in r.stdout
+    assert "skipped: 3 (1 API error, 2 not found)" in r.stdout
     # The refused batch was asked again id by id, so each problem names its own id.
     assert [x.params["id_list"] for x in api.requests("/api/query")] == [
         "0808.05394,1707.08567,1234.5678", "0808.05394", "1707.08567", "1234.5678"]
@@ -203,7 +203,7 @@ def test_listed_day_marks_only_new_papers(shelf, api):
     r = shelf("arxiv:2104.12255v1", "--listed", "2026-11-23")
     assert r.exit_code == 0, r.output
     (record,) = papers(shelf.content).values()
-    assert record["listed"] == ["2026-11-23"] and "listed today: 1" in r.output
+    assert record["listed"] == ["2026-11-23"] and "listed on 2026-11-23: 1 new paper(s)" in r.output
     # A later day's run finds it already in the catalog: it stays listed only on the day it arrived.
     again = shelf("arxiv:2104.12255v1", "--listed", "2026-11-24")
     assert again.exit_code == 0 and "wrote 0" in again.output

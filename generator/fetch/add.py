@@ -89,7 +89,8 @@ class AddResult:
 
     pages: int = 0
     fetched: int = 0        # records the readers produced from the answers
-    listed: int = 0         # new papers given today's listing day
+    listed: int = 0         # new papers given the listing day
+    day: str | None = None  # that day
     problems: list[Problem] = field(default_factory=list)   # ids not found, API errors, bad records
     stats: FetchStats = field(default_factory=FetchStats)
     report: IngestReport = field(default_factory=IngestReport)
@@ -101,12 +102,32 @@ class AddResult:
             f"{s.cache_hits} cache hit(s), {s.retries} retr{'y' if s.retries == 1 else 'ies'}",
             f"papers: {r.new} new, {r.merged} merged into existing ({r.updated} updated, {r.unchanged} unchanged)",
             f"authors: {r.authors_new} new, {r.authors_merged} merged",
-            f"skipped: {len(self.problems)}"
+            f"skipped: {len(self.problems)}" + self._reasons()
             + (f"; near-duplicates to review: {len(r.near_duplicates)}" if r.near_duplicates else ""),
         ]
         if self.listed:
-            lines.append(f"listed today: {self.listed} new paper(s)")
+            lines.append(f"listed on {self.day}: {self.listed} new paper(s)")
         return "\n".join(lines)
+
+
+    def _reasons(self) -> str:
+        """' (2 not found, 1 API error)': why records were skipped, counted by kind."""
+        kinds: dict[str, int] = {}
+        for p in self.problems:
+            if p.field != "-":
+                kind = "bad record"
+            elif "not found" in p.reason or "(HTTP 404" in p.reason:
+                kind = "not found"
+            elif "no entries" in p.reason or "no results" in p.reason or "empty" in p.reason:
+                kind = "empty answer"
+            elif "cannot reach" in p.reason:
+                kind = "network"
+            elif "no reader" in p.reason:
+                kind = "no reader"
+            else:
+                kind = "API error"
+            kinds[kind] = kinds.get(kind, 0) + 1
+        return " (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")" if kinds else ""
 
 
 def parse_query(kind: str, text: str, max_results: int) -> Query:
@@ -232,7 +253,7 @@ def run_add(plan: AddPlan, content: Path, settings: AddSettings | None = None, d
         if own:
             client.close()
     if listed:
-        result.listed = _mark_new(items, content, listed)
+        result.listed, result.day = _mark_new(items, content, listed), listed
     content.mkdir(parents=True, exist_ok=True)
     result.report = run_ingest("fetched", [], content, IngestContext(), dry_run=dry_run, items=items)
     return result
@@ -289,7 +310,14 @@ def _read(page: Page, result: AddResult) -> list[Paper | Author]:
             result.fetched += 1
             out.append(item)
     except IngestError as e:
-        result.problems.append(Problem(page.label, page.label, "-", e.message.replace(str(page.path), page.url)))
+        msg = e.message.replace(f"{page.path}: ", "").replace(str(page.path), page.url)
+        papers = [p for p in out if isinstance(p, Paper)]
+        missing = _not_returned(papers, page)
+        if missing:  # an id look-up answered with an empty result (arXiv: an empty feed)
+            for ident in missing:
+                result.problems.append(Problem(ident.label, ident.label, "-", f"not found: {msg}"))
+        else:
+            result.problems.append(Problem(page.label, page.label, "-", msg))
         return out
     papers = [p for p in out if isinstance(p, Paper)]
     _tag_ids(papers, page)

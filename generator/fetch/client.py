@@ -315,8 +315,8 @@ class Client:
         msg = error_message(resp.body, resp.content_type)
         if resp.status >= 400 or msg:
             what = msg or _first_line(resp.body) or "no message"
-            status = f"HTTP {resp.status}" if resp.status >= 400 else "error"
-            raise FetchError(f"{status} from {_short(resp.url)}: {what}", resp.url, resp.status)
+            status = f"HTTP {resp.status}" if resp.status >= 400 else "an error body"
+            raise FetchError(f"{what} ({status} from {_short(resp.url)})", resp.url, resp.status)
         return resp
 
 
