@@ -312,9 +312,9 @@ def _read(page: Page, result: AddResult) -> list[Paper | Author]:
     except IngestError as e:
         msg = e.message.replace(f"{page.path}: ", "").replace(str(page.path), page.url)
         papers = [p for p in out if isinstance(p, Paper)]
-        missing = _not_returned(papers, page)
-        if missing:  # an id look-up answered with an empty result (arXiv: an empty feed)
-            for ident in missing:
+        lost = _not_returned(papers, page)
+        if lost:  # an id look-up answered with an empty result (arXiv: an empty feed)
+            for ident in lost:
                 result.problems.append(Problem(ident.label, ident.label, "-", f"not found: {msg}"))
         else:
             result.problems.append(Problem(page.label, page.label, "-", msg))
