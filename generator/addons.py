@@ -19,6 +19,8 @@ ADDONS: list[str] = [
     "generator.related",
     "generator.export.catalog_files",
     "generator.pages.extras_paper",
+    "generator.feeds",
+    "generator.sitemap",
 ]
 
 

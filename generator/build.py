@@ -25,6 +25,7 @@ from .content import load_content
 from .errors import PapershelfError, Problem
 from .generate import GenerateStats, write_docs
 from .pages.common import Context
+from .sitemap import write_sitemaps
 from .topics import apply_rules, load_rules
 
 NAV = [  # (page kind, nav title, docs path)
@@ -181,6 +182,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         with _timed(report, "mkdocs"):
             cfg = mkdocs_config(opts, config, docs, tmp)
             run_mkdocs(cfg)
+            write_sitemaps(ctx, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
         with _timed(report, "swap"):
             swap_in(tmp, site_dir)
     finally:

@@ -1,0 +1,86 @@
+"""sitemap.xml that stays valid past 50,000 URLs: one urlset, or an index of several.
+
+The sitemap protocol allows 50,000 URLs (and 50 MB) per file; larger sites
+need a sitemap index pointing at numbered sitemaps.  MkDocs writes a single
+sitemap.xml (and .gz) of its own; ``write_sitemaps`` replaces both after
+MkDocs has built the site (one call in build.py).  The URLs are the pages
+this build generated, collected by a head hook as pages go by; no
+``lastmod`` (it would need the clock, and the output must be reproducible).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from . import generate
+from .pages.common import Context, Page
+
+NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
+MAX_URLS = 50_000
+
+
+def _xml(root: ET.Element) -> bytes:
+    ET.indent(root)
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+
+
+def urlset(locs: list[str]) -> bytes:
+    """One <urlset> document."""
+    root = ET.Element("urlset", xmlns=NS)
+    for loc in locs:
+        ET.SubElement(ET.SubElement(root, "url"), "loc").text = loc
+    return _xml(root)
+
+
+def split_sitemap(locs: list[str], base_url: str, limit: int = MAX_URLS) -> dict[str, bytes]:
+    """{file name: bytes}: ``sitemap.xml`` alone, or an index plus sitemap-1.xml, sitemap-2.xml, ..."""
+    if len(locs) <= limit:
+        return {"sitemap.xml": urlset(locs)}
+    files: dict[str, bytes] = {}
+    index = ET.Element("sitemapindex", xmlns=NS)
+    for n, start in enumerate(range(0, len(locs), limit), 1):
+        name = f"sitemap-{n}.xml"
+        files[name] = urlset(locs[start:start + limit])
+        ET.SubElement(ET.SubElement(index, "sitemap"), "loc").text = base_url.rstrip("/") + "/" + name
+    files["sitemap.xml"] = _xml(index)
+    return files
+
+
+def collect(ctx: Context, page: Page) -> str:
+    """HEAD_HOOK: remember every generated page's URL for the sitemap."""
+    ctx.extras.setdefault("sitemap_urls", []).append(page.url)
+    return ""
+
+
+def write_sitemaps(ctx: Context, site_dir: Path) -> list[str]:
+    """Replace MkDocs' sitemap with ours (an index when needed); return the files written.
+
+    Without a configured site URL there are no absolute URLs to list, and the
+    sitemap MkDocs wrote is left alone.
+    """
+    base = ctx.config.url
+    urls = ctx.extras.get("sitemap_urls")
+    if not base or urls is None:
+        return []
+    locs = [base.rstrip("/") + "/" + u for u in sorted(set(urls))]
+    files = split_sitemap(locs, base)
+    for stale in site_dir.glob("sitemap-*.xml"):
+        stale.unlink()
+    for name, data in files.items():
+        (site_dir / name).write_bytes(data)
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: same bytes every build
+        gz.write(files["sitemap.xml"])
+    (site_dir / "sitemap.xml.gz").write_bytes(buf.getvalue())
+    return sorted(files)
+
+
+def _register() -> None:
+    if collect not in generate.HEAD_HOOKS:
+        generate.HEAD_HOOKS.append(collect)
+
+
+_register()
