@@ -67,7 +67,7 @@ def ingest(fmt: str, paths: tuple[Path, ...], content: Path, dry_run: bool, year
         raise click.ClickException(f"no such file: {', '.join(missing)}")
     content.mkdir(parents=True, exist_ok=True)
     report = run_ingest(fmt, list(paths), content, IngestContext(year=year, name_variants=name_variants),
-                        dry_run=dry_run, detect=detect)
+                        dry_run=dry_run, detect=detect, strict=strict)
     for p in report.skipped:
         click.echo(f"skipped: {p}", err=True)
     for r in report.refused:
@@ -75,13 +75,16 @@ def ingest(fmt: str, paths: tuple[Path, ...], content: Path, dry_run: bool, year
     for title, pid, why in report.near_duplicates:
         click.echo(f"review: {title[:70]!r} kept as {pid}: {why}", err=True)
     click.echo(report.summary())
-    if dry_run:
-        click.echo("dry run: nothing written")
+    failed = strict and bool(report.skipped or report.refused)
+    if dry_run or failed:
+        click.echo("dry run: nothing written" if dry_run else
+                   f"--strict: nothing written ({len(report.skipped)} skipped record(s), "
+                   f"{len(report.refused)} refused file(s))")
     else:
         click.echo(f"wrote {report.written} record file(s) under {content}")
     if report_path:
         write_report(report, report_path)
-    if strict and (report.skipped or report.refused):
+    if failed:
         sys.exit(1)
     if report.refused and report.read == 0:
         sys.exit(1)

@@ -87,8 +87,11 @@ def _items(items: Iterable[Item]) -> Iterator[Item]:
 
 def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None = None,
            dry_run: bool = False, detect: Callable[[Path], str] | None = None,
-           items: Iterable[Paper | Author] | None = None) -> IngestReport:
-    """Merge records from ``paths`` (or ready ``items``) into the content folder."""
+           items: Iterable[Paper | Author] | None = None, strict: bool = False) -> IngestReport:
+    """Merge records from ``paths`` (or ready ``items``) into the content folder.
+
+    With ``strict``, any skipped record or refused file means nothing is written.
+    """
     ctx = ctx or IngestContext()
     report = IngestReport()
     existing = load_content(content)
@@ -103,7 +106,11 @@ def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None
             report.read += 1
         if isinstance(item, Paper):
             report.papers += 1
+            wanted = item.id
             merged = index.add(item, stats)
+            if merged is item and item.id != wanted and not any(pid == item.id for _, pid, _ in stats.near_duplicates):
+                # Same id, different paper (no shared identifier or title): both kept, and said so.
+                report.near_duplicates.append((item.title, item.id, f"id {wanted} is taken by a different paper"))
             touched_papers[merged.id] = merged
         elif isinstance(item, Author):
             report.authors += 1
@@ -118,7 +125,7 @@ def ingest(fmt: str, paths: list[Path], content: Path, ctx: IngestContext | None
     report.new, report.merged = stats.new, stats.merged
     report.updated, report.unchanged = stats.updated, stats.unchanged
     report.near_duplicates = stats.near_duplicates + report.near_duplicates
-    if not dry_run:
+    if not dry_run and not (strict and (report.skipped or report.refused)):
         records: list[Paper | Author] = [*touched_papers.values(), *touched_authors.values()]
         written, _ = save_records(content, records)
         report.written = written
