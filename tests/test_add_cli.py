@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import shutil
 import subprocess
@@ -209,6 +210,24 @@ def test_listed_day_marks_only_new_papers(shelf, api):
     assert again.exit_code == 0 and "wrote 0" in again.output
     loaded = load_content(shelf.content)
     assert build_catalog(loaded.papers, loaded.authors).by_day == {"2026-11-23": [record["id"]]}
+
+
+def test_the_days_new_papers_get_a_daily_page_and_feed_entries(shelf, tmp_path):
+    need("arxiv")
+    from conftest import build
+
+    need("openalex")
+    r = shelf("arxiv:2104.12255v1", "openalex:W2099326003", "--listed", "2026-11-23")
+    assert r.exit_code == 0, r.output
+    titles = [p["title"] for p in papers(shelf.content).values()]
+    build(shelf.content, tmp_path / "site", tmp_path / "work")
+    day = (tmp_path / "site" / "daily" / "2026-11-23" / "index.html").read_text()
+    assert all(html.escape(t, quote=False) in day for t in titles)
+    from generator.addons import ADDONS
+
+    if "generator.feeds" in ADDONS:  # the feeds add-on (another issue) orders papers by their listing day
+        feed = (tmp_path / "site" / "feeds" / "all.atom").read_text()
+        assert all(html.escape(t, quote=False) in feed for t in titles)
 
 
 def test_from_config_runs_the_configured_ids_and_queries(shelf, api, tmp_path):
