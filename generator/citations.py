@@ -32,6 +32,7 @@ citations: counted, and listed by title where one is known.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -66,6 +67,7 @@ class CitationGraph:
         return sum(len(v) for v in self.references.values())
 
 
+@functools.lru_cache(maxsize=1 << 16)  # popular works are cited by many papers of a catalog
 def key_of(ref: str) -> tuple[str, str] | None:
     """The match key of a typed id (``doi:10.1/X`` -> ('doi', '10.1/x')), or None."""
     scheme, sep, value = ref.partition(":")
@@ -149,47 +151,43 @@ def _strings(value: Any) -> list[str]:
 def build_graph(papers: dict[str, Paper]) -> CitationGraph:
     """Resolve every paper's references and incoming citations against ``papers``."""
     resolver = Resolver(papers)
-    refs: dict[str, list[str]] = defaultdict(list)
-    ext_refs: dict[str, list[str]] = defaultdict(list)
-    ext_cits: dict[str, list[str]] = defaultdict(list)
+    # dicts as ordered sets: first-seen order, constant-time "seen already?"
+    refs: dict[str, dict[str, None]] = defaultdict(dict)
+    ext_refs: dict[str, dict[str, None]] = defaultdict(dict)
+    ext_cits: dict[str, dict[str, None]] = defaultdict(dict)
     titles: dict[str, dict[str, str]] = {}
     for pid in sorted(papers):
         p = papers[pid]
         for ref in p.references:
             target = resolver.resolve(ref)
             if target is None:
-                if ref not in ext_refs[pid]:
-                    ext_refs[pid].append(ref)
-            elif target != pid and target not in refs[pid]:
-                refs[pid].append(target)
+                ext_refs[pid][ref] = None
+            elif target != pid:
+                refs[pid][target] = None
         t = _titles(p)
         if t:
             titles[pid] = t
     # Incoming citations become edges of the citing paper, after its own references.
     implied: dict[str, set[str]] = defaultdict(set)
     for pid in sorted(papers):
-        seen: set[str] = set()
         for ref in _strings(papers[pid].extra.get("citations")):
             citer = resolver.resolve(ref)
             if citer is None:
-                if ref not in seen:
-                    seen.add(ref)
-                    ext_cits[pid].append(ref)
+                ext_cits[pid][ref] = None
             elif citer != pid:
                 implied[citer].add(pid)
     for citer, cited in implied.items():
         for target in sorted(cited):
-            if target not in refs[citer]:
-                refs[citer].append(target)
+            refs[citer].setdefault(target, None)
     citers: dict[str, set[str]] = defaultdict(set)
     for citer, targets in refs.items():
         for target in targets:
             citers[target].add(citer)
     return CitationGraph(
-        references={k: v for k, v in sorted(refs.items()) if v},
+        references={k: list(v) for k, v in sorted(refs.items()) if v},
         cited_by={k: sorted(v) for k, v in sorted(citers.items())},
-        external_references={k: v for k, v in sorted(ext_refs.items()) if v},
-        external_citations={k: v for k, v in sorted(ext_cits.items()) if v},
+        external_references={k: list(v) for k, v in sorted(ext_refs.items()) if v},
+        external_citations={k: list(v) for k, v in sorted(ext_cits.items()) if v},
         titles=titles,
     )
 
