@@ -6,6 +6,7 @@ import json
 from html.parser import HTMLParser
 from pathlib import Path
 
+import markdown
 import pytest
 import yaml
 
@@ -254,3 +255,19 @@ def test_a_paper_with_1000_citations_resolves_the_ones_in_the_catalog():
     assert graph.references["turing-1950"] == [f"p{n}" for n in range(n_citing, n_citing + len(inside_cited))]
     assert len(graph.external_references["turing-1950"]) == distinct_references - len(inside_cited)
     assert len(data["citations"]) == 1000 and len(data["references"]) == 14
+
+
+def test_a_much_cited_paper_lists_the_first_ones_and_counts_all():
+    from generator.pages.citations import SHOW_LINKED, citations_section
+
+    n = SHOW_LINKED + 7
+    papers = {"classic": Paper("classic", "A classic", doi="10.1000/classic")}
+    for i in range(n):
+        papers[f"c{i:04d}"] = Paper(f"c{i:04d}", f"Citing paper {i}", date=f"20{10 + i % 15}",
+                                    references=["doi:10.1000/CLASSIC"])
+    cat = build_catalog(papers, {})
+    section = citations_section(Context(catalog=cat, config=SiteConfig()), cat.papers["classic"], "papers/classic.md")
+    page = _Sections()
+    page.feed(markdown.markdown(section))  # the section is Markdown headings around HTML blocks, as MkDocs reads it
+    assert len(page.links[f"Cited by in this catalog ({n})"]) == SHOW_LINKED
+    assert "… and 7 more." in "".join(page.text)

@@ -22,6 +22,8 @@ from .common import Context, Page, paper_item, paper_list
 
 MOST_CITED_PATH = "cited/index.md"  # not under papers/: cannot collide with a paper id
 SHOW_EXTERNAL = 200  # external works listed by title on one page; the rest are counted
+SHOW_LINKED = 200  # catalog papers listed under one heading of a paper page (a classic has thousands)
+SHOW_RANKED = 500  # papers on the most-cited page
 
 
 def cited_count(ctx: Context) -> dict[str, int]:
@@ -74,6 +76,12 @@ def _external(title: str, refs: list[str], titles: dict[str, str]) -> str:
             if body else f'<p class="ps-count">{title}: {len(refs):,}.</p>\n')
 
 
+def _capped(ctx: Context, ids: list[str], here: str) -> str:
+    more = len(ids) - SHOW_LINKED
+    tail = f'<p class="ps-count">… and {more:,} more.</p>\n' if more > 0 else ""
+    return paper_list(ctx, ids[:SHOW_LINKED], here) + tail
+
+
 def citations_section(ctx: Context, p: object, here: str) -> str:
     """References and citations of a paper, inside the catalog and outside it."""
     graph = ctx.catalog.citations
@@ -85,12 +93,11 @@ def citations_section(ctx: Context, p: object, here: str) -> str:
     titles = graph.titles.get(pid, {})
     out = ""
     if refs:
-        out += f"## References in this catalog ({len(refs)})\n\n" + paper_list(ctx, refs, here)
+        out += f"## References in this catalog ({len(refs)})\n\n" + _capped(ctx, refs, here)
     if ext_refs:
         out += _external("References outside this catalog", ext_refs, titles)
     if cited:
-        out += (f"## Cited by in this catalog ({len(cited)})\n\n"
-                + paper_list(ctx, ctx.catalog.newest_first(cited), here))
+        out += f"## Cited by in this catalog ({len(cited)})\n\n" + _capped(ctx, ctx.catalog.newest_first(cited), here)
     if ext_cits:
         out += _external("Cited by works outside this catalog", ext_cits, titles)
     return out
@@ -110,11 +117,12 @@ def most_cited(ctx: Context) -> Iterator[Page]:
             '<li class="ps-item">',
             f'<li class="ps-item"><span class="ps-cited" title="cited by papers in this catalog">'
             f'cited by {counts[pid]}</span> ', 1)
-        for pid in ids
+        for pid in ids[:SHOW_RANKED]
     )
+    shown = f" (the first {SHOW_RANKED:,} shown)" if len(ids) > SHOW_RANKED else ""
     body = ("<h1>Most cited in this catalog</h1>\n"
             '<p class="ps-lead">Papers ranked by how many papers of this catalog cite them.</p>\n'
-            f'<p class="ps-count">{len(ids):,} cited papers; '
+            f'<p class="ps-count">{len(ids):,} cited papers{shown}; '
             f"{ctx.catalog.citations.edges():,} citations between papers of this catalog</p>\n"
             f'<ul class="ps-list">\n{items}\n</ul>\n')
     yield Page(here, "Most cited", body, {"description": "Papers ranked by citations from this catalog"})
