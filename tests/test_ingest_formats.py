@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -22,7 +22,7 @@ BIB = REALDATA / "bibtex"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
 
-@lru_cache(maxsize=None)
+@cache
 def items(fmt: str, path: Path, **kw) -> tuple:
     return tuple(get_parser(fmt)(path, IngestContext(**kw)))
 
