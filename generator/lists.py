@@ -51,7 +51,6 @@ class ReadingList:
     file: str  # path relative to the content folder's parent, for messages and edit links
     description: str | None = None
     entries: list[ListEntry] = field(default_factory=list)
-    updated: str | None = None
 
 
 def _text(value: Any) -> str | None:
@@ -87,16 +86,12 @@ def list_from_record(data: Any, slug: str, rel: str) -> tuple[ReadingList | None
         bad("title", "is required")
         return None, problems
     for key in data:
-        if key not in ("title", "description", "papers", "updated"):
-            bad(str(key), "unknown field; known: title, description, papers, updated")
+        if key not in ("title", "description", "papers"):
+            bad(str(key), "unknown field; known: title, description, papers")
     description = data.get("description")
     if description is not None and _text(description) is None:
         bad("description", "must be text")
-    updated = data.get("updated")
-    if updated is not None and _date(updated) is None:
-        bad("updated", f"must be YYYY-MM-DD, not {updated!r}")
-    rl = ReadingList(slug=slug, title=" ".join(title.split()), file=rel, description=_text(description),
-                     updated=_date(updated))
+    rl = ReadingList(slug=slug, title=" ".join(title.split()), file=rel, description=_text(description))
     raw = data.get("papers") or []
     if not isinstance(raw, list):
         bad("papers", f"must be a list of paper ids, not {type(raw).__name__}")

@@ -156,7 +156,7 @@ def test_list_page_keeps_order_notes_and_links_feed_and_bib(lists_site):
     assert "Week &lt;/script&gt; list" in html and "<em>these</em>" in html and "Read on 2026-01-02" in html
     assert "<math" in html.split("Session 1")[1][:400]
     # The feed parses and lists the papers in order; the .bib parses with one entry per paper.
-    feed = feedparser.parse((site / "lists" / "week.xml").read_bytes())
+    feed = feedparser.parse((site / "lists" / "week.atom").read_bytes())
     assert not feed.bozo and [e.title for e in feed.entries] == ["Third paper", "First paper", "Second paper about $x^2$"]
     assert [a.name for a in feed.entries[1].authors] == ["Ada Lovelace", "Alan Turing"]
     bib = bibtexparser.parse_string((site / "lists" / "week.bib").read_text(encoding="utf-8"))
@@ -167,8 +167,10 @@ def test_list_page_keeps_order_notes_and_links_feed_and_bib(lists_site):
     assert [a.get("href") for a, _ in hub.anchors if "ps-title" in a.get("class", "")] == ["../lists/week/"]
     assert "Read these first." in "".join(hub.text)  # the description's Markdown, as plain text
     # The page advertises its feed in <head>.
-    assert any(link.get("type") == "application/atom+xml" and link["href"].endswith("lists/week.xml")
+    assert any(link.get("type") == "application/atom+xml" and link["href"].endswith("lists/week.atom")
                for link in page.links)
+    rss = feedparser.parse((site / "lists" / "week.rss").read_bytes())
+    assert [e.title for e in rss.entries] == [e.title for e in feed.entries]
 
 
 def test_note_with_blank_lines_in_code_survives_the_page(lists_site):
@@ -225,6 +227,6 @@ def test_browser_shows_a_paper_with_notes_and_a_reading_list(seed_site, serve, p
     assert page.locator("nav").get_by_text("Lists").count() >= 1
     page.screenshot(path=str(SCREENSHOTS / "reading-list.png"), full_page=True)
     # The feed and the .bib are served from the list's folder under the sub-path.
-    assert page.request.get(f"{base}lists/{rl.slug}.xml").ok
+    assert page.request.get(f"{base}lists/{rl.slug}.atom").ok
     assert page.request.get(f"{base}lists/{rl.slug}.bib").ok
     assert page.js_errors == []  # type: ignore[attr-defined]

@@ -5,27 +5,23 @@ content folder the build names in ``ctx.extras["content_dir"]``; ids that
 are not in the catalog are left out of the page (``papershelf check``
 reports them with their position).  Each list gets:
 
-* ``lists/<slug>.xml`` — an Atom feed of its papers, in list order.
-  Written with xml.etree (no feed module existed in the project when this
-  was written); entry times come from the data (the day the group read the
-  paper, else the paper's date), never from the clock, so it is byte-stable;
+* ``lists/<slug>.atom``, ``.rss`` and ``.json`` — its papers as feeds, in
+  list order, written by the site's feed writer (``generator.feeds``), so
+  list feeds and the site's feeds share one format and one set of tests;
 * ``lists/<slug>.bib`` — the papers' BibTeX, with the catalog's keys.
 """
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
 from collections.abc import Iterator
 from pathlib import Path
 
-from .. import generate, safe
+from .. import feeds, generate, safe
 from ..export import bibtex
 from ..lists import ReadingList, load_lists
 from ..notes import plain_text, render
-from .common import Context, Page, paper_item, paper_url, rel, safe_slug
+from .common import Context, Page, paper_item, rel, safe_slug
 from .edit import edit_link
-
-ATOM = "http://www.w3.org/2005/Atom"
 
 
 def list_url(slug: str) -> str:
@@ -42,44 +38,14 @@ def reading_lists(ctx: Context) -> list[ReadingList]:
     return cached
 
 
-def _timestamp(date: str | None) -> str | None:
-    if not date:
-        return None
-    parts = (date.split("-") + ["01", "01"])[:3]
-    return f"{parts[0]}-{parts[1]}-{parts[2]}T00:00:00Z"
+def feed_files(ctx: Context, rl: ReadingList) -> dict[str, str]:
+    """The list's Atom, RSS and JSON feeds (``feeds.render``), papers in list order."""
+    ids = [e.id for e in rl.entries if e.id in ctx.catalog.papers]
+    return feeds.render(ctx, feed_stem(rl), f"{ctx.config.name}: {rl.title}", list_url(rl.slug), ids)
 
 
-def atom_feed(ctx: Context, rl: ReadingList) -> bytes:
-    """The list as an Atom feed (RFC 4287), entries in list order."""
-    ET.register_namespace("", ATOM)
-    base = ctx.config.url.rstrip("/") + "/" if ctx.config.url else ""
-    feed = ET.Element(f"{{{ATOM}}}feed")
-    ids = [e for e in rl.entries if e.id in ctx.catalog.papers]
-    times = [t for t in (_timestamp(e.date or ctx.catalog.papers[e.id].date) for e in ids) if t]
-    updated = _timestamp(rl.updated) or (max(times) if times else "1970-01-01T00:00:00Z")
-    ET.SubElement(feed, f"{{{ATOM}}}title").text = f"{rl.title} — {ctx.config.name}"
-    ET.SubElement(feed, f"{{{ATOM}}}id").text = (base + list_url(rl.slug)) if base else f"urn:papershelf:list:{rl.slug}"
-    ET.SubElement(feed, f"{{{ATOM}}}updated").text = updated
-    if base:
-        ET.SubElement(feed, f"{{{ATOM}}}link", href=base + list_url(rl.slug))
-        ET.SubElement(feed, f"{{{ATOM}}}link", rel="self", href=base + f"lists/{rl.slug}.xml")
-    if rl.description:
-        ET.SubElement(feed, f"{{{ATOM}}}subtitle").text = plain_text(rl.description)
-    for e in ids:
-        p = ctx.catalog.papers[e.id]
-        entry = ET.SubElement(feed, f"{{{ATOM}}}entry")
-        ET.SubElement(entry, f"{{{ATOM}}}title").text = safe.plain(p.title)
-        ET.SubElement(entry, f"{{{ATOM}}}id").text = (base + paper_url(p.id)) if base else f"urn:papershelf:paper:{p.id}"
-        ET.SubElement(entry, f"{{{ATOM}}}updated").text = _timestamp(e.date or p.date) or updated
-        if base:
-            ET.SubElement(entry, f"{{{ATOM}}}link", href=base + paper_url(p.id))
-        for a in p.authors:
-            ET.SubElement(ET.SubElement(entry, f"{{{ATOM}}}author"), f"{{{ATOM}}}name").text = a.name
-        summary = e.note or p.abstract
-        if summary:
-            ET.SubElement(entry, f"{{{ATOM}}}summary").text = safe.truncate(safe.plain(summary), 1000)
-    ET.indent(feed)
-    return ET.tostring(feed, encoding="utf-8", xml_declaration=True) + b"\n"
+def feed_stem(rl: ReadingList) -> str:
+    return f"lists/{rl.slug}"
 
 
 def bib_file(ctx: Context, rl: ReadingList) -> str:
@@ -104,15 +70,18 @@ def list_page(ctx: Context, rl: ReadingList) -> Page:
     body = f"<h1>{safe.text(rl.title)}</h1>\n\n"
     if rl.description:
         body += f'<div class="ps-lead">{render(rl.description).strip()}</div>\n'
+    subscribe = " ".join(f'<a href="{safe.attr(rel(here, f"{feed_stem(rl)}.{ext}"))}" type="{mime}">{label}</a>'
+                         for ext, mime, label in feeds.FORMATS)
     body += (f'<p class="ps-count">{len(entries)} paper{"s" if len(entries) != 1 else ""} · '
-             f'<a href="{rel(here, f"lists/{rl.slug}.xml")}" type="application/atom+xml">Atom feed</a> · '
-             f'<a href="{rel(here, f"lists/{rl.slug}.bib")}">BibTeX</a></p>\n')
+             f'<a href="{safe.attr(rel(here, f"lists/{rl.slug}.bib"))}">BibTeX</a> · '
+             f'Subscribe: {subscribe}</p>\n')
     body += '<ol class="ps-list ps-reading">\n' + "\n".join(items) + "\n</ol>\n"
     body += edit_link(ctx, rl.file)
     desc = safe.truncate(plain_text(rl.description) or rl.title, 200)
     page = Page(here, rl.title, body, {"description": safe.attr(desc)}, kind="list", record=rl)
-    page.head.append(f'<link rel="alternate" type="application/atom+xml" title="{safe.attr(rl.title)}" '
-                     f'href="{safe.attr(rel(here, f"lists/{rl.slug}.xml"))}">')
+    for ext, mime, label in feeds.FORMATS:
+        page.head.append(f'<link rel="alternate" type="{mime}" title="{safe.attr(f"{rl.title} ({label})")}" '
+                         f'href="{safe.attr(rel(here, f"{feed_stem(rl)}.{ext}"))}">')
     return page
 
 
@@ -139,7 +108,7 @@ def list_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
     yield hub(ctx, lists)
     for rl in lists:
         yield list_page(ctx, rl)
-        yield f"lists/{rl.slug}.xml", atom_feed(ctx, rl)
+        yield from feed_files(ctx, rl).items()
         yield f"lists/{rl.slug}.bib", bib_file(ctx, rl)
 
 
