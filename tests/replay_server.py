@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+import httpx
+
 TYPES = {".xml": "application/atom+xml; charset=utf-8", ".json": "application/json", ".bib": "text/plain; charset=utf-8"}
 
 
@@ -140,3 +142,22 @@ class ReplayServer:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class TimedTransport(httpx.HTTPTransport):
+    """An httpx transport that notes when each request leaves the client (``time.monotonic``).
+
+    The server's arrival times also include each request's latency, which
+    varies on a busy machine; the send times are what the rate limiter controls.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sent: list[float] = []
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        self.sent.append(time.monotonic())
+        return super().handle_request(request)
+
+    def gaps(self) -> list[float]:
+        return [b - a for a, b in zip(self.sent, self.sent[1:], strict=False)]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 from conftest import REALDATA
-from replay_server import ReplayServer, reply
+from replay_server import ReplayServer, TimedTransport, reply
 
-from generator.fetch.client import Client, ClientSettings, FetchError, error_message, retry_after
+from generator.fetch.client import Client, ClientSettings, FetchError, RateLimiter, error_message, retry_after
 from generator.fetch.sources import Ident, Page, Sources, base_urls, parse_ident
 
 ARXIV = REALDATA / "arxiv"
@@ -24,10 +24,10 @@ def srv():
         yield s
 
 
-def client(tmp_path: Path, **kw) -> Client:
+def client(tmp_path: Path, transport: TimedTransport | None = None, **kw) -> Client:
     kw.setdefault("intervals", dict(FAST))
     kw.setdefault("backoff", 0.01)
-    return Client(ClientSettings(cache_dir=tmp_path / "cache", contact="shelf@example.org", **kw))
+    return Client(ClientSettings(cache_dir=tmp_path / "cache", contact="shelf@example.org", **kw), transport=transport)
 
 
 def sources(c: Client, srv: ReplayServer, **page_size: int) -> Sources:
@@ -58,13 +58,24 @@ def test_rate_limit_keeps_the_configured_gap_between_requests(tmp_path, srv):
     for i in range(4):
         srv.add(f"/graph/v1/paper/p{i}", S2 / "s2_api_get_paper.json")
     interval = 0.2
-    with client(tmp_path, intervals={**FAST, "s2": interval}) as c:
+    sent = TimedTransport()
+    granted: list[float] = []
+
+    class Recording(RateLimiter):
+        def wait(self, source: str) -> float:
+            slept = super().wait(source)
+            granted.append(self._last[source])
+            return slept
+
+    c = Client(ClientSettings(cache_dir=tmp_path / "cache"), transport=sent,
+               limiter=Recording({**FAST, "s2": interval}))
+    with c:
         for i in range(4):
             c.get("s2", f"{srv.url}/graph/v1/paper/p{i}")
-    gaps = srv.gaps()
-    assert len(gaps) == 3
-    # Arrival times on the server; 10 ms allows for the first request's extra connect time.
-    assert all(g >= interval - 0.01 for g in gaps), gaps
+    assert len(srv.log) == 4
+    # The limiter's grants are exactly >= interval apart; the sends follow each grant within microseconds.
+    assert all(b - a >= interval for a, b in zip(granted, granted[1:], strict=False)), granted
+    assert all(g >= interval - 0.005 for g in sent.gaps()), sent.gaps()
 
 
 def test_rate_limits_are_per_source(tmp_path, srv):
@@ -79,11 +90,12 @@ def test_rate_limits_are_per_source(tmp_path, srv):
 def test_retry_after_429_waits_as_told_then_succeeds(tmp_path, srv):
     srv.add("/api/papers/2407.13168", reply({"error": "Too Many Requests"}, 429, {"Retry-After": "1"}),
             REALDATA / "hf_papers" / "hf_paper_2407.13168_embedded.json")
-    with client(tmp_path) as c:
+    sent = TimedTransport()
+    with client(tmp_path, sent) as c:
         r = c.get("hf", srv.url + "/api/papers/2407.13168")
     assert r.status == 200 and json.loads(r.body)["id"] == "2407.13168"
-    assert c.stats.retries == 1 and c.stats.requests == 2
-    assert srv.gaps()[0] >= 1.0 - 0.01
+    assert c.stats.retries == 1 and c.stats.requests == 2 and len(srv.log) == 2
+    assert sent.gaps()[0] >= 1.0 - 0.005  # Retry-After: 1 (a sleep of at least 1 s before the retry)
 
 
 def test_5xx_backs_off_exponentially_then_gives_up_with_the_status(tmp_path, srv):
