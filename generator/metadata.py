@@ -220,8 +220,10 @@ def describe(ctx: Context, page: Page) -> str:
         text = r.abstract or r.title
     elif isinstance(r, Author):
         text = r.bio or f"Works by {r.name} in {ctx.config.name}"
-    elif getattr(r, "description", None):
-        text = str(r.description)
+    elif getattr(r, "description", None):  # a reading list: its Markdown as plain text
+        from .notes import plain_text
+
+        text = plain_text(str(r.description))
     elif page.kind == "home":
         text = ctx.config.description or ctx.config.name
     else:
