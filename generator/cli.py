@@ -233,7 +233,9 @@ def add(idents: tuple[str, ...], arxiv_queries: tuple[str, ...], authors: tuple[
     click.echo("dry run: nothing written" if dry_run else f"wrote {result.report.written} record file(s) under {content}")
     if report_path:
         write_report(result.report, report_path)
-    if (strict and result.problems) or (result.problems and not result.report.papers):
+    if not settings.client.contact:
+        click.echo("tip: set contact: (your e-mail) in site.yaml; the APIs ask clients to give one", err=True)
+    if (strict and result.problems) or (result.failed and not result.report.papers):
         sys.exit(1)
 
 

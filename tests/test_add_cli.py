@@ -47,6 +47,7 @@ def api():
               id_list="0808.05394,1707.08567,1234.5678")
         s.add("/api/query", ARXIV / "arxiv_api_2026_id_0808.05394_s0_m100.xml", id_list="0808.05394")
         s.add("/api/query", ARXIV / "arxiv_api_2026_id_1707.08567_s0_m100.xml", id_list="1707.08567")
+        s.add("/api/query", ARXIV / "arxiv_api_2026_id_0000.0000_s0_m100.xml", search_query="ti:zzzz")
         for start in (0, 10, 20):
             s.add("/api/query", ARXIV / f"arxiv_api_2026_q_testing_s{start}_m10.xml", search_query="all:testing",
                   start=str(start))
@@ -187,6 +188,14 @@ def test_missing_ids_and_error_bodies_are_reported_not_added(shelf, api):
         "0808.05394,1707.08567,1234.5678", "0808.05394", "1707.08567", "1234.5678"]
     strict = shelf("arxiv:1234.5678", "--strict")
     assert strict.exit_code == 1
+
+
+def test_a_query_with_no_results_is_reported_but_not_a_failure(shelf, api):
+    need("arxiv")
+    r = shelf("--arxiv-query", "ti:zzzz")
+    assert r.exit_code == 0, r.output
+    assert "skipped: 1 (1 empty answer)" in r.stdout and "arxiv-query:ti:zzzz" in r.stderr
+    assert len(api.log) == 1
 
 
 def test_a_429_is_retried_and_the_paper_added(shelf, api):

@@ -110,24 +110,32 @@ class AddResult:
         return "\n".join(lines)
 
 
+    @property
+    def failed(self) -> list[Problem]:
+        """Problems that mean something was not fetched (an empty answer to a query is not one)."""
+        return [p for p in self.problems if _kind(p) != "empty answer"]
+
     def _reasons(self) -> str:
         """' (2 not found, 1 API error)': why records were skipped, counted by kind."""
         kinds: dict[str, int] = {}
         for p in self.problems:
-            if p.field != "-":
-                kind = "bad record"
-            elif "not found" in p.reason or "(HTTP 404" in p.reason:
-                kind = "not found"
-            elif "no entries" in p.reason or "no results" in p.reason or "empty" in p.reason:
-                kind = "empty answer"
-            elif "cannot reach" in p.reason:
-                kind = "network"
-            elif "no reader" in p.reason:
-                kind = "no reader"
-            else:
-                kind = "API error"
-            kinds[kind] = kinds.get(kind, 0) + 1
+            kinds[_kind(p)] = kinds.get(_kind(p), 0) + 1
         return " (" + ", ".join(f"{n} {k}" for k, n in sorted(kinds.items())) + ")" if kinds else ""
+
+
+def _kind(p: Problem) -> str:
+    """Why a record was skipped, in a word or two (for the summary)."""
+    if p.field != "-":
+        return "bad record"
+    if "not found" in p.reason or "(HTTP 404" in p.reason:
+        return "not found"
+    if "no entries" in p.reason or "no results" in p.reason or "empty" in p.reason:
+        return "empty answer"
+    if "cannot reach" in p.reason:
+        return "network"
+    if "no reader" in p.reason:
+        return "no reader"
+    return "API error"
 
 
 def parse_query(kind: str, text: str, max_results: int) -> Query:
