@@ -230,3 +230,14 @@ def test_browser_shows_a_paper_with_notes_and_a_reading_list(seed_site, serve, p
     assert page.request.get(f"{base}lists/{rl.slug}.atom").ok
     assert page.request.get(f"{base}lists/{rl.slug}.bib").ok
     assert page.js_errors == []  # type: ignore[attr-defined]
+
+
+def test_every_record_page_links_edit_this_record_even_without_sources(lists_site):
+    edit = CONFIG.repo_url.rstrip("/") + "/" + CONFIG.edit_uri.strip("/") + "/"
+    loaded = load_content(lists_site / "content")
+    assert loaded.papers and not any(p.sources for p in loaded.papers.values())  # hand-written records
+    for pid in loaded.papers:
+        page = parse_html(lists_site / "site" / "papers" / pid / "index.html")
+        assert [a["href"] for a, t in page.anchors if t == "Edit this record"] == [edit + f"content/papers/{pid}.yaml"]
+    week = parse_html(lists_site / "site" / "lists" / "week" / "index.html")
+    assert [a["href"] for a, t in week.anchors if t == "Edit this record"] == [edit + "content/lists/week.yaml"]

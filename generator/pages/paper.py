@@ -121,15 +121,15 @@ def cited_in_catalog(ctx: Context, p: Paper, here: str) -> str:
 
 
 def sources(ctx: Context, p: Paper, here: str) -> str:
-    if not p.sources:
-        return ""
-    items = "".join(f"<li>{safe.text(s.format)}: {safe.text(s.file)}"
-                    f"{' (' + safe.text(s.key) + ')' if s.key else ''}</li>" for s in p.sources)
     edit = ""
     f = ctx.paper_files.get(p.id)
     if f and ctx.config.repo_url:
         href = ctx.config.repo_url.rstrip("/") + "/" + ctx.config.edit_uri.strip("/") + "/" + f
         edit = f'<p class="ps-edit">{safe.link(href, "Edit this record")}</p>'
+    if not p.sources:  # a hand-written record has no sources, but is edited all the same
+        return edit + "\n" if edit else ""
+    items = "".join(f"<li>{safe.text(s.format)}: {safe.text(s.file)}"
+                    f"{' (' + safe.text(s.key) + ')' if s.key else ''}</li>" for s in p.sources)
     return f'<details class="ps-sources"><summary>Sources</summary><ul>{items}</ul></details>\n{edit}\n'
 
 
