@@ -41,10 +41,11 @@ def _format_help() -> str:
 @click.option("--year", type=int, help="Year of a saved listing page that shows none.")
 @click.option("--name-variants", type=click.Path(exists=True, path_type=Path),
               help="ACL Anthology name_variants.yaml, to resolve author spellings.")
+@click.option("--about", help="Typed id of the paper a Semantic Scholar citations page is about (s2:..., doi:...).")
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Also write the report as JSON here.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any record was skipped or file refused.")
 def ingest(fmt: str, paths: tuple[Path, ...], content: Path, dry_run: bool, year: int | None,
-           name_variants: Path | None, report_path: Path | None, strict: bool) -> None:
+           name_variants: Path | None, report_path: Path | None, strict: bool, about: str | None = None) -> None:
     """Add records from files of FORMAT to the content folder.
 
     Records that describe a paper already in the catalog are merged into it
@@ -66,7 +67,7 @@ def ingest(fmt: str, paths: tuple[Path, ...], content: Path, dry_run: bool, year
     if missing:
         raise click.ClickException(f"no such file: {', '.join(missing)}")
     content.mkdir(parents=True, exist_ok=True)
-    report = run_ingest(fmt, list(paths), content, IngestContext(year=year, name_variants=name_variants),
+    report = run_ingest(fmt, list(paths), content, IngestContext(year=year, name_variants=name_variants, about=about),
                         dry_run=dry_run, detect=detect, strict=strict)
     for p in report.skipped:
         click.echo(f"skipped: {p}", err=True)
