@@ -165,6 +165,28 @@ def swap_in(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
+def _remove_abandoned(site_dir: Path) -> None:
+    """Remove half-built (.site.new-PID) and half-removed (.site.old-PID) folders of killed builds.
+
+    A build that is killed cannot clean up after itself; the next one does, sparing
+    folders whose process is still running (a concurrent build).
+    """
+    if not site_dir.parent.is_dir():
+        return
+    for p in site_dir.parent.glob(f".{site_dir.name}.*-*"):
+        kind, _, pid = p.name[len(site_dir.name) + 2:].partition("-")
+        if kind not in ("new", "old") or not pid.isdigit() or int(pid) == os.getpid():
+            continue
+        try:
+            os.kill(int(pid), 0)
+            continue  # still running
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # someone else's live process
+        shutil.rmtree(p, ignore_errors=True)
+
+
 def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None) -> BuildReport:
     """Build the whole site from ``opts.content`` into ``opts.site_dir``."""
     report = BuildReport()
@@ -176,6 +198,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)
     tmp = site_dir.with_name(f".{site_dir.name}.new-{os.getpid()}")
+    _remove_abandoned(site_dir)
     if tmp.exists():
         shutil.rmtree(tmp)
     try:
