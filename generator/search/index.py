@@ -24,6 +24,7 @@ has a tiny IDF and decides little).
 
 from __future__ import annotations
 
+import gc
 import json
 import math
 from collections import Counter
@@ -106,6 +107,17 @@ def _doc_boosts(docs: list[SearchDoc]) -> list[float]:
 def build_index(docs: list[SearchDoc], opts: IndexOptions | None = None) -> BuiltIndex:
     """Index ``docs`` (referenced by position) into term-range lunr shards."""
     opts = opts or IndexOptions()
+    # Millions of small tuples and no cycles: the cyclic GC only slows this down.
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _build(docs, opts)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
     n = len(docs)
     per_doc = [_field_terms(d) for d in docs]
     # Global statistics: document frequency over all fields, mean field lengths.
@@ -149,6 +161,7 @@ def build_index(docs: list[SearchDoc], opts: IndexOptions | None = None) -> Buil
             keep = {d for d, _ in sorted(total.items(), key=lambda dw: (-dw[1], dw[0]))[: opts.posting_cap]}
             postings[t] = [p for p in plist if p[0] in keep]
 
+    refs = [ref(i) for i in range(n)]
     out = BuiltIndex(terms=len(postings))
     chunk: list[str] = []
     size = 0
@@ -157,36 +170,39 @@ def build_index(docs: list[SearchDoc], opts: IndexOptions | None = None) -> Buil
         # (one in the inverted index, one in a document vector).
         cost = len(t) + 40 + 22 * len(postings[t])
         if chunk and size + cost > opts.shard_bytes:
-            out.shards.append(_shard(chunk, postings))
+            out.shards.append(_shard(chunk, postings, refs))
             out.bounds.append(chunk[0])
             chunk, size = [], 0
         chunk.append(t)
         size += cost
         out.postings += len(postings[t])
     if chunk or not out.shards:
-        out.shards.append(_shard(chunk, postings))
+        out.shards.append(_shard(chunk, postings, refs))
         out.bounds.append(chunk[0] if chunk else "")
     return out
 
 
-def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]]) -> bytes:
-    """One lunr.js serialized index holding the terms in ``chunk`` (sorted)."""
+def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]], refs: list[str]) -> bytes:
+    """One lunr.js serialized index holding the terms in ``chunk`` (sorted).
+
+    Written as text directly: json.dumps over millions of tiny dicts was
+    the slowest part of the build.  Refs are [0-9a-z] and field names single
+    letters, so only the terms need JSON escaping.
+    """
     inverted = []
-    vectors: dict[tuple[str, int], list[float]] = {}
+    vectors: dict[tuple[str, int], list[str]] = {}
     for k, t in enumerate(chunk):
-        entry: dict[str, dict[str, dict[str, object]]] = {f: {} for f in FIELDS}
+        by_field: dict[str, list[str]] = {f: [] for f in FIELDS}
+        ks = str(k)
         for d, f, w in postings[t]:
-            entry[f][ref(d)] = {}
-            vectors.setdefault((f, d), []).extend((k, w))
-        inverted.append([t, {"_index": k, **entry}])
+            by_field[f].append(refs[d])
+            vectors.setdefault((f, d), []).append(f"{ks},{w!r}")
+        fields = ",".join(f'"{f}":{{' + ",".join(f'"{r}":{{}}' for r in by_field[f]) + "}" for f in FIELDS)
+        inverted.append(f'[{json.dumps(t, ensure_ascii=False)},{{"_index":{k},{fields}}}]')
     # lunr expects vector elements sorted by term index: they are, since
     # terms were visited in order.  Field refs are "field/docRef".
-    field_vectors = [[f"{f}/{ref(d)}", v] for (f, d), v in sorted(vectors.items())]
-    data = {
-        "version": LUNR_VERSION,
-        "fields": list(FIELDS),
-        "fieldVectors": field_vectors,
-        "invertedIndex": inverted,
-        "pipeline": ["stemmer"],
-    }
-    return json.dumps(data, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+    field_vectors = ",".join(f'["{f}/{refs[d]}",[{",".join(v)}]]' for (f, d), v in sorted(vectors.items()))
+    fields_json = json.dumps(list(FIELDS), separators=(",", ":"))
+    text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{field_vectors}],'
+            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"]}}')
+    return text.encode("utf-8")

@@ -24,7 +24,24 @@ _SPLIT = re.compile(r"[\s\-]+")
 _TRIM_HEAD = re.compile(r"^\W+", re.ASCII)
 _TRIM_TAIL = re.compile(r"\W+$", re.ASCII)
 
-_stemmer = PorterStemmer()
+
+
+class _LunrStemmer(PorterStemmer):
+    """lunr.py's Porter stemmer with lunr.js's step 1c.
+
+    lunr.js turns a final y into i only after a consonant
+    (``/^(.+?[^aeiou])y$/``: 'barzilay' stays, 'cry' -> 'cri'); lunr.py
+    follows Porter's paper (any vowel earlier in the stem).  The browser
+    stems queries with lunr.js, so the index must agree with it.
+    """
+
+    def step1c(self) -> None:
+        b: str = self.b  # type: ignore[has-type]  # lunr.py leaves it unannotated
+        if self.ends("y") and self.k >= 2 and b[self.k - 1] not in "aeiou":
+            self.b = b[: self.k] + "i" + b[self.k + 1:]
+
+
+_stemmer = _LunrStemmer()
 STOPS = frozenset(STOP_WORDS)
 
 

@@ -12,10 +12,16 @@
   var worker = null, seq = 0, pending = {}, readyInfo = null;
 
   function startWorker() {
-    try {
-      worker = new Worker(ROOT + 'assets/papershelf/search/worker.js');
-    } catch (e) {
-      return;  // e.g. file:// pages; the search page says so
+    // Normally started by the inline script in the header (partials/search.html).
+    worker = window.psSearchWorker || null;
+    var early = worker && worker.psEarly;
+    if (!worker) {
+      try {
+        worker = new Worker(ROOT + 'assets/papershelf/search/worker.js');
+      } catch (e) {
+        return;  // e.g. file:// pages
+      }
+      worker.postMessage({type: 'init', root: ROOT + 'search/'});
     }
     worker.onmessage = function (e) {
       var m = e.data;
@@ -23,7 +29,7 @@
       var cb = pending[m.id];
       if (cb) { delete pending[m.id]; cb(m); }
     };
-    worker.postMessage({type: 'init', root: ROOT + 'search/'});
+    if (early) early.forEach(function (e) { worker.onmessage(e); });
   }
 
   function ask(msg, cb) {

@@ -1,0 +1,503 @@
+"""Search benchmark: Papershelf vs mkdocs-material's built-in search vs Pagefind.
+
+    python -m bench.search_bench            # 1k and 10k papers
+    python -m bench.search_bench --full     # and 100k (Papershelf only; see below)
+    python -m bench.search_bench --sizes 1000 --known 50
+
+For each size a synthetic catalog is made from the seed abstracts
+(content/papers/*.yaml): sentences shuffled and recombined, titles spliced
+from two seed titles, with a fixed random seed, so every run sees the same
+papers.  The same pages are built three times: with Papershelf's search,
+with mkdocs-material's search plugin, and indexed by Pagefind.  Headless
+Chromium then measures, per system:
+
+- first result: ms from opening the home page (cold cache, new browser
+  context) until the known paper shows among the results, and the bytes
+  transferred until then, for a fixed query set;
+- quality: for ``--known`` papers, a query of 3-4 of the paper's most
+  distinctive abstract words must put it in the top 5, and its exact title
+  must put it at rank 1.
+
+The site is served gzip-compressed, as static hosts (GitHub Pages) do.
+At 100k papers only Papershelf is measured: a 100k-page MkDocs build takes
+many minutes and material's index would be ~170 MB; the 100k index files
+are written beside a 1k site's pages (same templates and scripts).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import http.server
+import io
+import json
+import os
+import random
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+FIRST = ["Alex", "Bo", "Chen", "Dana", "Elena", "Farid", "Gita", "Hao", "Ines", "Jun", "Kofi", "Lena", "Mei",
+         "Nikhil", "Olga", "Pedro", "Qing", "Rosa", "Sven", "Tariq", "Uma", "Victor", "Wei", "Xin", "Yara", "Zoe"]
+LAST = ["Zhang", "Li", "Wang", "Smith", "Garcia", "Kim", "Nguyen", "Müller", "Rossi", "Okafor", "Singh", "Ivanova",
+        "Tanaka", "Silva", "Cohen", "Haddad", "Larsen", "Novak", "Chen", "Liu", "Park", "Khan", "Dubois", "Moreau",
+        "Yilmaz", "Costa", "Schmidt", "Nakamura", "Patel", "Brown", "Kowalski", "Andersen", "Sato", "Huang"]
+TOPICS = ["Large language models", "Diffusion models", "Reinforcement learning", "Computer vision", "Robotics",
+          "Optimization", "Graph learning", "Speech", "Multimodal learning", "Theory", "Alignment", "Efficiency"]
+VENUES = ["arXiv", "NeurIPS", "ICML", "ICLR", "ACL", "CVPR", "EMNLP", "AAAI", "TMLR", "JMLR"]
+ORGS = ["Google DeepMind", "Meta AI", "OpenAI", "Microsoft Research", "Tsinghua University", "MIT", "Stanford",
+        "ETH Zurich", "NVIDIA", "Alibaba", "Mila", "CMU"]
+
+
+# ---------------------------------------------------------------- catalog
+def seed_text() -> tuple[list[str], list[str]]:
+    """Sentences of the seed abstracts and the seed titles."""
+    import yaml
+
+    sentences, titles = [], []
+    for path in sorted((ROOT / "content" / "papers").glob("*.yaml")):
+        d = yaml.safe_load(path.read_text(encoding="utf-8"))
+        titles.append(" ".join(str(d["title"]).split()))
+        for s in re.split(r"(?<=[.!?])\s+", " ".join(str(d.get("abstract") or "").split())):
+            if len(s) > 30:
+                sentences.append(s)
+    return sentences, titles
+
+
+def synth_papers(n: int, seed: int = 4) -> list:
+    """``n`` papers recombined from the seed text, the same for the same seed."""
+    from generator.model import AuthorRef, Paper
+
+    rng = random.Random(seed)
+    sentences, titles = seed_text()
+    halves = [(t.split(": ", 1) if ": " in t else [t[: len(t) // 2], t[len(t) // 2:]]) for t in titles]
+    papers, seen = [], set()
+    while len(papers) < n:
+        a, b = rng.choice(halves), rng.choice(halves)
+        title = f"{a[0].strip()}: {b[-1].strip()}"
+        if title.lower() in seen:
+            title = f"{title} {rng.choice(['Revisited', 'at Scale', 'in Practice', 'and Beyond', 'II', 'III'])}"
+            if title.lower() in seen:
+                continue
+        seen.add(title.lower())
+        k = len(papers)
+        year = rng.randint(2015, 2026)
+        abstract = " ".join(rng.sample(sentences, rng.randint(5, 9)))
+        authors = [AuthorRef(f"{rng.choice(FIRST)} {rng.choice(LAST)}") for _ in range(rng.randint(1, 7))]
+        papers.append(Paper(
+            id=f"p{k:06d}", title=title, authors=authors, abstract=abstract,
+            date=f"{year}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}", venue=rng.choice(VENUES),
+            arxiv=f"{year % 100:02d}{rng.randint(1, 12):02d}.{rng.randint(10000, 99999)}",
+            topics=sorted(set(rng.sample(TOPICS, rng.randint(1, 3)))), orgs=[rng.choice(ORGS)],
+            upvotes=int(rng.expovariate(1 / 20)), type="preprint"))
+    return papers
+
+
+def known_queries(papers: list, count: int, seed: int = 7) -> list[tuple[str, str, str]]:
+    """(paper id, distinctive-words query, title) for ``count`` papers.
+
+    The words are each paper's 3-4 rarest abstract words (by document
+    frequency over the catalog), no stop words, at least 5 letters.
+    """
+    from generator.search.text import STOPS
+
+    word = re.compile(r"[A-Za-z][A-Za-z]{4,}")
+    df: Counter[str] = Counter()
+    words_of = []
+    for p in papers:
+        ws = {w.lower() for w in word.findall(p.abstract or "")} - STOPS
+        words_of.append(ws)
+        df.update(ws)
+    rng = random.Random(seed)
+    picks = rng.sample(range(len(papers)), min(count, len(papers)))
+    out = []
+    for i in picks:
+        ws = sorted(words_of[i], key=lambda w: (df[w], w))[: 3 + (i % 2)]
+        out.append((papers[i].id, " ".join(ws), papers[i].title))
+    return out
+
+
+# ---------------------------------------------------------------- builds
+@dataclass
+class Sites:
+    mine: Path
+    material: Path
+    pagefind: Path | None
+    index_s: float = 0.0
+    index_cpu: float = 0.0
+    material_s: float = 0.0
+    pagefind_s: float = 0.0
+    notes: list[str] = field(default_factory=list)
+
+
+def site_config(dst: Path) -> Path:
+    dst.mkdir(parents=True, exist_ok=True)
+    (dst / "site.yaml").write_text("name: Bench\nurl: ''\npages: [papers, search]\nper_page: 50\n", encoding="utf-8")
+    return dst
+
+
+def build_sites(papers: list, work: Path, peers: bool) -> Sites:
+    from generator.build import BuildOptions, build_site, mkdocs_config, run_mkdocs
+    from generator.catalog import build_catalog
+    from generator.config import load_config
+    from generator.content import save_records
+    from generator.pages.common import Context
+    from generator.search.producer import search_files
+
+    content = work / "content"
+    save_records(content, papers)
+    cfgdir = site_config(work / "config")
+    # Index build alone: the search side files from the in-memory catalog.
+    ctx = Context(catalog=build_catalog({p.id: p for p in papers}, {}), config=load_config(cfgdir / "site.yaml"))
+    t, c = time.perf_counter(), time.process_time()
+    for _ in search_files(ctx):
+        pass
+    index_s, index_cpu = time.perf_counter() - t, time.process_time() - c
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        opts = BuildOptions(content=content, site_dir=work / "mine", work_dir=work / "build", config_dir=cfgdir,
+                            mkdocs_file=ROOT / "mkdocs.yml", progress=False)
+        build_site(opts)
+        sites = Sites(mine=work / "mine", material=work / "material", pagefind=None, index_s=index_s,
+                      index_cpu=index_cpu)
+        if not peers:
+            return sites
+        # The same docs, built by mkdocs-material with its own search plugin and its own header.
+        import yaml
+
+        mk = yaml.safe_load((ROOT / "mkdocs.yml").read_text(encoding="utf-8"))
+        mk["plugins"] = ["search"]
+        mk["theme"].pop("custom_dir", None)
+        mkfile = work / "mkdocs-material-search.yml"
+        mkfile.write_text(yaml.safe_dump(mk), encoding="utf-8")
+        mopts = BuildOptions(content=content, site_dir=work / "material", work_dir=work / "build", config_dir=cfgdir,
+                             mkdocs_file=mkfile, progress=False)
+        cfg = mkdocs_config(mopts, load_config(cfgdir / "site.yaml"), work / "build" / "docs", work / "material")
+        t = time.perf_counter()
+        run_mkdocs(cfg)
+        sites.material_s = time.perf_counter() - t
+    finally:
+        os.chdir(cwd)
+    # Pagefind indexes a copy of Papershelf's own pages.
+    pf = work / "pagefind"
+    shutil.copytree(work / "mine", pf, symlinks=True)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, "-m", "pagefind", "--site", str(pf)], capture_output=True, text=True)
+    sites.pagefind_s = time.perf_counter() - t
+    if r.returncode == 0:
+        sites.pagefind = pf
+    else:
+        sites.notes.append("pagefind failed: " + (r.stderr or r.stdout)[-300:])
+    return sites
+
+
+def index_only_site(papers: list, template_site: Path, work: Path) -> tuple[Path, tuple[float, float]]:
+    """Papershelf's index for ``papers`` placed beside an existing site's pages (for 100k)."""
+    from generator.catalog import build_catalog
+    from generator.config import load_config
+    from generator.pages.common import Context
+    from generator.search.producer import search_files
+
+    site = work / "mine"
+    shutil.copytree(template_site, site, ignore=shutil.ignore_patterns("idx"))
+    ctx = Context(catalog=build_catalog({p.id: p for p in papers}, {}),
+                  config=load_config(site_config(work / "config") / "site.yaml"))
+    t, c = time.perf_counter(), time.process_time()
+    files = list(search_files(ctx))
+    took = (time.perf_counter() - t, time.process_time() - c)
+    for rel, data in files:
+        (site / rel).parent.mkdir(parents=True, exist_ok=True)
+        (site / rel).write_bytes(data)
+    return site, took
+
+
+# ---------------------------------------------------------------- serving
+class _GzipHandler(http.server.SimpleHTTPRequestHandler):
+    """Static files, gzip-compressed when the client accepts it (like GitHub Pages)."""
+
+    def log_message(self, *args) -> None:
+        pass
+
+    def send_head(self):  # type: ignore[override]
+        path = Path(self.translate_path(self.path))
+        if path.is_dir():
+            if not self.path.split("?")[0].endswith("/"):
+                return super().send_head()  # the redirect to the slash URL
+            path = path / "index.html"
+        if (path.suffix in (".html", ".js", ".css", ".json", ".svg") and path.is_file()
+                and "gzip" in self.headers.get("Accept-Encoding", "")):
+            data = gzip.compress(path.read_bytes(), 6)
+            self.send_response(200)
+            self.send_header("Content-Type", self.guess_type(str(path)))
+            self.send_header("Content-Encoding", "gzip")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            return io.BytesIO(data)
+        return super().send_head()
+
+
+def serve(site: Path) -> tuple[str, http.server.ThreadingHTTPServer]:
+    import functools
+
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(_GzipHandler, directory=str(site)))
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    return f"http://127.0.0.1:{srv.server_address[1]}/", srv
+
+
+# ---------------------------------------------------------------- browser
+PAPER = re.compile(r"papers/([^/?#]+)/")
+
+
+def _ids(hrefs: list[str]) -> list[str]:
+    out: list[str] = []
+    for h in hrefs:
+        m = PAPER.search(h or "")
+        if m and m.group(1) not in out:
+            out.append(m.group(1))
+    return out
+
+
+MINE_TOP = "() => Array.from(document.querySelectorAll('#ps-hresults .ps-hit__title')).map(a => a.href)"
+MAT_TOP = ("() => Array.from(document.querySelectorAll('.md-search-result__list > li > a'))"
+           ".map(a => a.href)")
+PF_TOP = """async (q) => {
+  if (!window.__pf) { window.__pf = await import(new URL('pagefind/pagefind.js', document.baseURI).href); }
+  const r = await window.__pf.search(q);
+  const d = await Promise.all(r.results.slice(0, 5).map(x => x.data()));
+  return d.map(x => x.url);
+}"""
+
+
+def _type_mine(page, q: str) -> None:
+    page.fill("#ps-hq", q)
+
+
+def _type_material(page, q: str) -> None:
+    # At desktop width material's search input sits in the header, visible.
+    page.fill("input[data-md-component=search-query]", q)
+
+
+def first_result(browser, base: str, system: str, q: str, pid: str,
+                 timeout_s: float = 60) -> tuple[float, float, int]:
+    """(ms from navigation start to the paper among the results, ms of that after the query was
+    typed, bytes transferred)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    cdp = ctx.new_cdp_session(page)
+    cdp.send("Network.enable")
+    received = [0]
+    cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + int(e["encodedDataLength"])))
+    try:
+        page.goto(base, wait_until="domcontentloaded")
+        target = f"papers/{pid}/"
+        if system == "pagefind":
+            page.wait_for_load_state("load")
+        typed = page.evaluate("() => performance.now()")
+        if system == "pagefind":
+            deadline = time.time() + timeout_s
+            while time.time() < deadline:
+                urls = page.evaluate(PF_TOP, q)
+                if any(target in u for u in urls):
+                    break
+        else:
+            (_type_mine if system == "mine" else _type_material)(page, q)
+            sel = "#ps-hresults a" if system == "mine" else ".md-search-result__list a"
+            page.wait_for_selector(f'{sel}[href*="{target}"]', timeout=timeout_s * 1000, state="attached")
+        ms = page.evaluate("() => performance.now()")
+        time.sleep(0.05)  # let the last response's byte count arrive
+        return ms, ms - typed, received[0]
+    finally:
+        ctx.close()
+
+
+def _settle(page, js: str, before: list[str] | None, q: str, system: str) -> list[str]:
+    """Results after the UI settled on query ``q``."""
+    deadline = time.time() + 15
+    last, stable_since = None, time.time()
+    while time.time() < deadline:
+        if system == "mine":
+            more = page.inner_text("#ps-hresults .ps-hit--more") if page.query_selector(
+                "#ps-hresults .ps-hit--more") else ""
+            if q.strip() in more:
+                return page.evaluate(js)
+        else:
+            cur = page.evaluate(js)
+            meta = page.inner_text(".md-search-result__meta")
+            if cur != last:
+                last, stable_since = cur, time.time()
+            elif time.time() - stable_since > 0.25 and cur != before and "Type to start" not in meta:
+                return cur
+            elif time.time() - stable_since > 1.0:
+                return cur
+        time.sleep(0.03)
+    return page.evaluate(js)
+
+
+def quality(browser, base: str, system: str, known: list[tuple[str, str, str]]) -> tuple[float, float]:
+    """(share of word queries with the paper in the top 5, share of titles at rank 1)."""
+    ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = ctx.new_page()
+    page.goto(base)
+    if system == "material":  # wait until its worker has built the index
+        _type_material(page, "zzzz")
+        page.wait_for_function("() => !/Initializing/i.test(document.querySelector('.md-search-result__meta')"
+                               ".textContent)", timeout=300_000)
+    words_hits = title_hits = 0
+    prev: list[str] | None = None
+    for pid, words, title in known:
+        for q, kind in ((words, "w"), (title, "t")):
+            if system == "pagefind":
+                ids = _ids(page.evaluate(PF_TOP, q))
+            else:
+                if system == "mine":
+                    _type_mine(page, q)
+                    urls = _settle(page, MINE_TOP, prev, q, system)
+                else:
+                    _type_material(page, q)
+                    urls = _settle(page, MAT_TOP, prev, q, system)
+                prev = urls
+                ids = _ids(urls)
+            if kind == "w" and pid in ids[:5]:
+                words_hits += 1
+            if kind == "t" and ids[:1] == [pid]:
+                title_hits += 1
+    ctx.close()
+    return words_hits / len(known), title_hits / len(known)
+
+
+# ---------------------------------------------------------------- report
+def dir_bytes(path: Path, sub: str) -> int:
+    p = path / sub
+    if p.is_file():
+        return p.stat().st_size
+    return sum(f.stat().st_size for f in p.rglob("*") if f.is_file()) if p.exists() else 0
+
+
+def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: bool, template: Path | None) -> dict:
+    print(f"[{n:,} papers] synthesising…", flush=True)
+    papers = synth_papers(n)
+    known = known_queries(papers, n_known)
+    first_set = known[:n_first]
+    if template is not None:
+        mine, (index_s, index_cpu) = index_only_site(papers, template, work)
+        sites = Sites(mine=mine, material=work / "none", pagefind=None, index_s=index_s, index_cpu=index_cpu)
+    else:
+        done = work / "sites.json"
+        if done.exists():  # a kept folder from an earlier run with the same seed
+            d = json.loads(done.read_text(encoding="utf-8"))
+            sites = Sites(mine=Path(d["mine"]), material=Path(d["material"]),
+                          pagefind=Path(d["pagefind"]) if d["pagefind"] else None, index_s=d["index_s"],
+                          index_cpu=d.get("index_cpu", 0.0),
+                          material_s=d["material_s"], pagefind_s=d["pagefind_s"], notes=d["notes"])
+        else:
+            print(f"[{n:,} papers] building sites…", flush=True)
+            sites = build_sites(papers, work, peers)
+            done.write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                        for k, v in sites.__dict__.items()}), encoding="utf-8")
+    systems = {"papershelf": ("mine", sites.mine)}
+    if peers and template is None:
+        systems["material"] = ("material", sites.material)
+        if sites.pagefind:
+            systems["pagefind"] = ("pagefind", sites.pagefind)
+    row: dict = {"n": n, "index_ms_per_paper": 1000 * sites.index_s / n, "index_cpu_ms_per_paper":
+                 1000 * sites.index_cpu / n, "notes": sites.notes,
+                 "material_build_s": sites.material_s, "pagefind_index_s": sites.pagefind_s,
+                 "index_bytes": {"papershelf": dir_bytes(sites.mine, "search/idx"),
+                                 "material": dir_bytes(sites.material, "search/search_index.json"),
+                                 "pagefind": dir_bytes(sites.pagefind, "pagefind") if sites.pagefind else 0},
+                 "systems": {}}
+    for name, (kind, site) in systems.items():
+        base, srv = serve(site)
+        try:
+            print(f"[{n:,} papers] {name}: first results…", flush=True)
+            times, qtimes, sizes = [], [], []
+            for pid, words, _title in first_set:
+                ms, qms, b = first_result(browser, base, kind, words, pid)
+                times.append(ms)
+                qtimes.append(qms)
+                sizes.append(b)
+            print(f"[{n:,} papers] {name}: quality on {len(known)} papers…", flush=True)
+            recall, title1 = quality(browser, base, kind, known)
+        finally:
+            srv.shutdown()
+        row["systems"][name] = {"ms": statistics.median(times), "ms_max": max(times), "qms": statistics.median(qtimes),
+                                "kb": statistics.median(sizes) / 1024, "recall5": recall, "title1": title1}
+    return row
+
+
+def print_table(rows: list[dict]) -> None:
+    print()
+    head = (f"{'papers':>8} {'system':<11} {'first ms':>9} {'max ms':>7} {'query ms':>9} {'KB':>8} {'recall@5':>9}"
+            f" {'title@1':>8}"
+            f" {'ms ratio':>9} {'KB ratio':>9}")
+    print(head)
+    print("-" * len(head))
+    for row in rows:
+        mine = row["systems"]["papershelf"]
+        for name, s in row["systems"].items():
+            rt = f"{s['ms'] / mine['ms']:.1f}x" if name != "papershelf" else "1.0x"
+            rk = f"{s['kb'] / mine['kb']:.1f}x" if name != "papershelf" else "1.0x"
+            print(f"{row['n']:>8,} {name:<11} {s['ms']:>9.0f} {s['ms_max']:>7.0f} {s['qms']:>9.0f} {s['kb']:>8.0f} "
+                  f"{100 * s['recall5']:>8.1f}% {100 * s['title1']:>7.1f}% {rt:>9} {rk:>9}")
+        ib = row["index_bytes"]
+        print(f"{'':>8} index build {row['index_ms_per_paper']:.2f} ms/paper wall, "
+              f"{row['index_cpu_ms_per_paper']:.2f} ms/paper CPU (Papershelf, all search files); "
+              f"index on disk: papershelf {ib['papershelf'] / 1e6:.1f} MB, material {ib['material'] / 1e6:.1f} MB, "
+              f"pagefind {ib['pagefind'] / 1e6:.1f} MB")
+        if row["material_build_s"]:
+            print(f"{'':>8} material build with search {row['material_build_s']:.0f} s; "
+                  f"pagefind indexing {row['pagefind_index_s']:.0f} s")
+        for note in row["notes"]:
+            print(f"{'':>8} note: {note}")
+    print("\nms/KB ratio = peer / Papershelf (higher means Papershelf is faster/lighter). Median over the query set,"
+          " cold cache, gzip transfer sizes.")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--full", action="store_true", help="also 100,000 papers (Papershelf only)")
+    ap.add_argument("--sizes", type=int, nargs="*", help="catalog sizes (default 1000 10000)")
+    ap.add_argument("--known", type=int, default=200, help="known papers for the quality check")
+    ap.add_argument("--first", type=int, default=10, help="queries timed from a cold page load")
+    ap.add_argument("--no-peers", action="store_true", help="measure Papershelf only")
+    ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
+    ap.add_argument("--json", type=Path, help="also write the numbers here")
+    args = ap.parse_args(argv)
+    sizes = args.sizes or [1000, 10000]
+    from playwright.sync_api import sync_playwright
+
+    work = args.keep or Path(tempfile.mkdtemp(prefix="ps-search-bench-"))
+    rows = []
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+            for n in sizes:
+                rows.append(run_size(n, browser, work / str(n), args.known, args.first, not args.no_peers, None))
+            if args.full:
+                template = work / str(sizes[0]) / "mine"
+                rows.append(run_size(100_000, browser, work / "100000", args.known, args.first, False, template))
+            browser.close()
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    print_table(rows)
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
