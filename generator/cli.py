@@ -174,6 +174,8 @@ def serve(content: Path, config_dir: Path, work_dir: Path, dev_addr: str) -> Non
 @click.option("--author", "authors", multiple=True, metavar="AUTHOR",
               help="An author's works: orcid:0000-… or openalex:A… (OpenAlex), s2:ID (Semantic Scholar).")
 @click.option("--s2-query", "s2_queries", multiple=True, metavar="QUERY", help="A Semantic Scholar search.")
+@click.option("--hf-daily", "hf_days", multiple=True, metavar="DAY",
+              help="Hugging Face daily papers of DAY: YYYY-MM-DD, today or yesterday.")
 @click.option("--max", "max_results", type=click.IntRange(min=1), default=100, show_default=True,
               help="Most papers to take from each query.")
 @click.option("--from-config", is_flag=True, help="Also fetch the ids and queries of site.yaml's add: block.")
@@ -189,7 +191,7 @@ def serve(content: Path, config_dir: Path, work_dir: Path, dev_addr: str) -> Non
 @click.option("--report", "report_path", type=click.Path(path_type=Path), help="Also write the merge report as JSON.")
 @click.option("--strict", is_flag=True, help="Exit non-zero if any id, query or record failed.")
 def add(idents: tuple[str, ...], arxiv_queries: tuple[str, ...], authors: tuple[str, ...],
-        s2_queries: tuple[str, ...], max_results: int, from_config: bool, content: Path, config_dir: Path,
+        s2_queries: tuple[str, ...], hf_days: tuple[str, ...], max_results: int, from_config: bool, content: Path, config_dir: Path,
         cache_dir: Path, refresh: bool, listed_today: bool, listed_day: str | None, dry_run: bool,
         report_path: Path | None, strict: bool) -> None:
     """Fetch papers by ID or query from arXiv, OpenAlex, Semantic Scholar,
@@ -201,6 +203,7 @@ def add(idents: tuple[str, ...], arxiv_queries: tuple[str, ...], authors: tuple[
       papershelf add arxiv:2401.12345 doi:10.18653/v1/2020.acl-main.1
       papershelf add --arxiv-query "cat:cs.LG AND ti:diffusion" --max 200
       papershelf add --author orcid:0000-0002-1825-0097
+      papershelf add --hf-daily today
       papershelf add --from-config --listed-today     (what the daily refresh runs)
 
     Answers are cached under --cache-dir, so running the same command again
@@ -218,8 +221,10 @@ def add(idents: tuple[str, ...], arxiv_queries: tuple[str, ...], authors: tuple[
     plan.queries += [parse_query("arxiv", q, max_results) for q in arxiv_queries]
     plan.queries += [parse_query("author", a, max_results) for a in authors]
     plan.queries += [parse_query("s2", q, max_results) for q in s2_queries]
+    plan.queries += [parse_query("hf_daily", d, max_results) for d in hf_days]
     if not plan:
-        raise click.UsageError("nothing to fetch: give an ID, --arxiv-query, --author, --s2-query or --from-config")
+        raise click.UsageError("nothing to fetch: give an ID, --arxiv-query, --author, --s2-query, --hf-daily "
+                               "or --from-config")
     if listed_day and not (len(listed_day) == 10 and valid_date(listed_day)):
         raise click.BadParameter(f"{listed_day!r} is not a day YYYY-MM-DD", param_hint="--listed")
     settings.client.cache_dir = cache_dir

@@ -65,6 +65,11 @@ def api():
                   offset=str(i * 100))
         s.add("/api/papers/2407.13168", reply({"error": "Too Many Requests"}, 429, {"Retry-After": "0"}), HF)
         s.add("/2022.naloma-1.1.bib", ACL_BIB)
+        # A daily-papers list: items wrap the paper object (the recorded paper, as /api/daily_papers serves it).
+        paper = json.loads(HF.read_bytes())
+        s.add("/api/daily_papers", reply([{"paper": paper, "publishedAt": paper["publishedAt"], "title": paper["title"]}]),
+              date="2024-07-22")
+        s.add("/api/daily_papers", reply([]), date="2024-07-23")
         yield s
 
 
@@ -198,6 +203,17 @@ def test_a_query_with_no_results_is_reported_but_not_a_failure(shelf, api):
     assert len(api.log) == 1
 
 
+def test_hf_daily_papers_of_a_day_are_listed_on_that_day(shelf, api):
+    need("hf-api")
+    r = shelf("--hf-daily", "2024-07-22")
+    assert r.exit_code == 0, r.output
+    (record,) = papers(shelf.content).values()
+    assert record["arxiv"] == "2407.13168" and record["listed"] == ["2024-07-22"]
+    assert record["sources"][0]["file"] == "hf-daily:2024-07-22"
+    quiet = shelf("--hf-daily", "2024-07-23")
+    assert quiet.exit_code == 0, quiet.output
+
+
 def test_a_429_is_retried_and_the_paper_added(shelf, api):
     need("hf-api")
     r = shelf("hf:2407.13168")
@@ -272,7 +288,7 @@ def test_the_example_in_site_yaml_is_valid():
     start = lines.index("# add:")
     block = "\n".join(line[2:] for line in lines[start:] if line.startswith("# "))
     plan, settings = plan_from_config(SiteConfig(extra=yaml.safe_load(block)))
-    assert [q.kind for q in plan.queries] == ["arxiv", "author", "s2"] and len(plan.ids) == 2
+    assert [q.kind for q in plan.queries] == ["arxiv", "author", "s2", "hf_daily"] and len(plan.ids) == 2
     assert plan.queries[0].max == 200 and plan.queries[1].max == 100
     assert settings.client.intervals["arxiv"] == 3.0
 
@@ -282,6 +298,7 @@ def test_the_example_in_site_yaml_is_valid():
     (("2401.12345",), "not an identifier papershelf can fetch"),
     (("--author", "Jane Doe"), "name the author as one of"),
     (("arxiv:2104.12255", "--listed", "2026-13-01"), "not a day"),
+    (("--hf-daily", "monday"), "not a day"),
 ])
 def test_usage_errors_say_what_to_do(shelf, args, message):
     r = shelf(*args)

@@ -169,13 +169,19 @@ class Sources:
                                      want=(i,))
 
     def _one(self, source: str, url: str, params: list[tuple[str, str]], label: str,
-             want: tuple[Ident, ...] = ()) -> Iterator[Item]:
+             want: tuple[Ident, ...] = (), limit: int | None = None, query: bool = False) -> Iterator[Item]:
         try:
-            resp = self.client.get(source, url, params)
+            resp = self.client.get(source, url, params, query=query)
         except FetchError as e:
             yield _problem(label, e.message)
             return
-        yield self._page(source, resp, label, want)
+        yield self._page(source, resp, label, want, limit)
+
+    def hf_daily(self, day: str, max_results: int) -> Iterator[Item]:
+        """The Hugging Face daily papers of ``day`` (YYYY-MM-DD): one request, up to 100 papers."""
+        yield from self._one("hf", f"{self.urls['hf']}/daily_papers",
+                             [("date", day), ("limit", str(min(100, max_results)))], f"hf-daily:{day}",
+                             limit=max_results, query=True)
 
     def _page(self, source: str, resp: Response, label: str, want: tuple[Ident, ...] = (),
               limit: int | None = None) -> Page:
