@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 TSTAMP := $(VENV)/.installed-test
 SEEDS  ?= ../shared/seeds
 
-.PHONY: build test serve check lint bench bench-search seed clean browsers
+.PHONY: build test serve check lint bench bench-search bench-ingest seed clean browsers
 
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -46,6 +46,9 @@ bench: $(TSTAMP) browsers  ## build-speed benchmark against the bare MkDocs floo
 
 bench-search: $(TSTAMP) browsers  ## search benchmark against material search and Pagefind
 	$(BIN)/python -m bench.search_bench
+
+bench-ingest: $(TSTAMP)    ## ingest benchmark: 71k-paper ACL tarball and 9.5k-entry RFC BibTeX
+	$(BIN)/python -m bench.ingest_bench
 
 seed: $(STAMP)             ## re-create content/ from the seed pages in ../shared/seeds
 	$(BIN)/papershelf ingest hf-daily $(SEEDS)/001_*.txt $(SEEDS)/002_*.txt $(SEEDS)/004_*.txt --content content
