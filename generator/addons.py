@@ -21,6 +21,9 @@ ADDONS: list[str] = [
     "generator.pages.extras_paper",
     "generator.feeds",
     "generator.sitemap",
+    "generator.pages.extras_author",
+    "generator.pages.extras_listing",
+    "generator.pages.trending",
 ]
 
 

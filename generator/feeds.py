@@ -162,10 +162,21 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
             f"{stem}.json": json.dumps(jf, ensure_ascii=False, sort_keys=True, indent=1) + "\n"}
 
 
+# mkdocs-material reads every <link rel="alternate"> as another language of the
+# site and fetches sitemap.xml beside it; an empty urlset in each feed folder
+# answers that instead of a 404 on every page view.
+EMPTY_SITEMAP = ('<?xml version="1.0" encoding="UTF-8"?>\n'
+                 '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
+
+
 def produce(ctx: Context) -> Iterator[tuple[str, str]]:
     """EXTRA_PRODUCER: every feed file."""
+    folders = set()
     for stem, title, page_url, ids in feed_sets(ctx):
+        folders.add(stem.rsplit("/", 1)[0])
         yield from render(ctx, stem, title, page_url, ids).items()
+    for folder in sorted(folders):
+        yield f"{folder}/sitemap.xml", EMPTY_SITEMAP
 
 
 def feeds_of_page(ctx: Context, page: Page) -> list[tuple[str, str]]:

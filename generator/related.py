@@ -24,7 +24,7 @@ from .model import Paper
 from .pages import paper as paper_pages
 from .pages.common import Context, paper_list
 
-K = 8  # neighbours kept per paper
+K = 10  # neighbours kept per paper
 QUERY_TERMS = 40  # strongest terms kept on the query side
 MIN_SCORE = 0.08  # below this cosine two papers are not "related"
 BLOCK = 512  # query rows per sparse product
@@ -122,13 +122,15 @@ def prepare(ctx: Context) -> None:
 
 def section(ctx: Context, p: Paper, here: str) -> str:
     """Paper-page section: similar papers by text, then more on the same topics."""
-    sim = ctx.extras.get("related", {}).get(p.id, [])[:SHOWN]
+    # Papers by the same authors have their own section; similar ones are the others.
+    own = {pid for ref in p.authors for pid in ctx.catalog.papers_of.get(ref.id or "", [])}
+    sim = [pid for pid in ctx.extras.get("related", {}).get(p.id, []) if pid not in own][:SHOWN]
     out = ""
     if sim:
         out += ('## Similar papers\n\n'
                 '<p class="ps-note">By shared words in title and abstract (TF-IDF).</p>\n'
                 + paper_list(ctx, sim, here))
-    topical = same_topic(ctx.catalog, p, set(sim))
+    topical = same_topic(ctx.catalog, p, set(sim) | own)
     if topical:
         names = ", ".join(safe.text(t) for t in p.topics)
         out += (f'\n## On the same topic\n\n<p class="ps-note">{names}</p>\n'
