@@ -44,6 +44,21 @@ class _Loader(_Base):  # type: ignore[misc,valid-type]
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", lambda loader, node: loader.construct_scalar(node))
 
 
+class _BlockDumper(_Dumper):  # type: ignore[misc,valid-type]
+    """Writes multi-line text (notes, long abstracts with paragraphs) as a
+    literal block, so a re-saved record stays as readable as a hand-written one."""
+
+
+def _str(dumper: Any, value: str) -> Any:
+    if "\n" in value and not any(c in value for c in "\r\t\x85\u2028\u2029") and value == value.strip("\n ") \
+            and "\n " not in value:
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style="|")
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _str)
+
+
 @dataclass
 class Content:
     """Everything read from a content folder, and what was wrong with it."""
@@ -58,7 +73,7 @@ class Content:
 
 def dump_yaml(data: Any) -> str:
     """YAML text for a record: block style, keys in the given order, Unicode kept."""
-    return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100,
+    return yaml.dump(data, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100,
                      default_flow_style=False)
 
 
@@ -80,31 +95,40 @@ def load_yaml_file(path: Path, rel: str) -> tuple[Any, list[Problem]]:
         return None, [Problem(rel, "-", "-", f"invalid YAML: {reason}", line + 1 if line is not None else None)]
 
 
-def load_content(root: Path) -> Content:
-    """Read every record under ``root``; bad records are reported, good ones kept."""
+def read_record(path: Path, rel: str, kind: str) -> tuple[Paper | Author | None, list[Problem]]:
+    """One record file -> (the record or None, its problems)."""
+    builder = paper_from_record if kind == "papers" else author_from_record
+    data, problems = load_yaml_file(path, rel)
+    if data is None:
+        return None, problems or [Problem(rel, "-", "-", "file is empty")]
+    record, more = builder(data, rel, fallback_id=path.stem)  # type: ignore[operator]
+    problems += more
+    if record is not None and record.id != path.stem:
+        problems.append(Problem(rel, record.id, "id", f"does not match the file name {path.stem!r}; "
+                                "rename the file or fix the id"))
+        return None, problems
+    return record, problems
+
+
+def load_content(root: Path, read: Any = read_record) -> Content:
+    """Read every record under ``root``; bad records are reported, good ones kept.
+
+    ``read`` has the signature of :func:`read_record`; the build passes a
+    cached one (generator/cache.py) so unchanged files are not parsed again.
+    """
     out = Content()
-    for kind, builder, target, files in (
-        ("papers", paper_from_record, out.papers, out.paper_files),
-        ("authors", author_from_record, out.authors, out.author_files),
+    for kind, target, files in (
+        ("papers", out.papers, out.paper_files),
+        ("authors", out.authors, out.author_files),
     ):
         folder = root / kind
         if not folder.is_dir():
             continue
         for path in sorted(folder.glob("*.yaml")):
             rel = path.relative_to(root.parent).as_posix() if root.parent != path else path.name
-            data, problems = load_yaml_file(path, rel)
-            out.problems.extend(problems)
-            if data is None:
-                if not problems:
-                    out.problems.append(Problem(rel, "-", "-", "file is empty"))
-                continue
-            record, problems = builder(data, rel, fallback_id=path.stem)  # type: ignore[operator]
+            record, problems = read(path, rel, kind)
             out.problems.extend(problems)
             if record is None:
-                continue
-            if record.id != path.stem:
-                out.problems.append(Problem(rel, record.id, "id", f"does not match the file name {path.stem!r}; "
-                                            "rename the file or fix the id"))
                 continue
             target[record.id] = record  # type: ignore[assignment]
             files[record.id] = rel
