@@ -25,6 +25,7 @@ from typing import Any
 
 from . import generate, safe
 from .catalog import Catalog
+from .export.catalog_files import facet_key
 from .model import Paper
 from .pages.common import Context, Page, author_url, facet_url, paper_url, rel, safe_slug
 
@@ -191,9 +192,9 @@ def feeds_of_page(ctx: Context, page: Page) -> list[tuple[str, str]]:
     else:
         m = _TOPIC_PAGE.match(page.path)
         if m and "topics" in ctx.config.pages:
-            for key in ctx.catalog.by_topic:
-                if safe_slug(key) == m.group(1):
-                    out.append((f"feeds/topics/{m.group(1)}", ctx.catalog.names.get(f"topic:{key}", key)))
+            key = facet_key(ctx, "topics", m.group(1))
+            if key is not None:
+                out.append((f"feeds/topics/{m.group(1)}", ctx.catalog.names.get(f"topic:{key}", key)))
     return out
 
 

@@ -111,17 +111,29 @@ def produce(ctx: Context) -> Iterator[tuple[str, str]]:
             yield f"{facet_url(kind, key)[:-1]}.bib", bib_of(ctx, pids)
 
 
+def facet_key(ctx: Context, kind: str, stem: str) -> Any:
+    """The catalog key of the facet whose page file stem is ``stem`` (None if none).
+
+    The reverse map is built once per build: hooks ask for every page, and a
+    scan of the whole index per page would be quadratic in big catalogs.
+    """
+    maps = ctx.extras.setdefault("facet_slugs", {})
+    if kind not in maps:
+        index = getattr(ctx.catalog, FACET_INDEXES[kind])
+        maps[kind] = {safe_slug(str(k)): k for k in index}
+    return maps[kind].get(stem)
+
+
 def listing_bib(ctx: Context, page: Page) -> tuple[str, int] | None:
     """(site URL of the .bib, number of papers) for a facet listing page, else None."""
     m = _LISTING.match(page.path)
     if not m or m.group(1) not in ctx.config.pages:
         return None
     kind, stem = m.groups()
-    index: dict[Any, list[str]] = getattr(ctx.catalog, FACET_INDEXES[kind])
-    for key, pids in index.items():
-        if safe_slug(str(key)) == stem:
-            return f"{facet_url(kind, key)[:-1]}.bib", len(pids)
-    return None
+    key = facet_key(ctx, kind, stem)
+    if key is None:
+        return None
+    return f"{facet_url(kind, key)[:-1]}.bib", len(getattr(ctx.catalog, FACET_INDEXES[kind])[key])
 
 
 def listing_hook(ctx: Context, page: Page) -> str:

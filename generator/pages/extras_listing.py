@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 
 from .. import charts, generate
-from .common import Context, Page, facet_url, rel, safe_slug
+from ..export.catalog_files import facet_key
+from .common import Context, Page, facet_url, rel
 
 TOP = 10
 _FACET_PAGE = re.compile(r"^(topics|orgs|venues)/([^/]+)\.md$")  # first page only, not page-2...
@@ -54,15 +55,14 @@ def chart_hook(ctx: Context, page: Page) -> str:
     kind, stem = m.groups()
     attr, label = INDEX[kind]
     index: dict[str, list[str]] = getattr(ctx.catalog, attr)
-    for key, ids in index.items():
-        if safe_slug(key) == stem:
-            data = charts.year_counts(ctx.catalog.papers[i].year for i in ids)
-            if data:
-                name = ctx.catalog.names.get(f"{label}:{key}", key)
-                svg = charts.columns(f"Papers on {name} per year" if kind == "topics" else f"Papers of {name} per year", data)
-                head, sep, rest = page.body.partition("</h1>\n")
-                page.body = head + sep + svg + "\n" + rest if sep else svg + page.body
-            break
+    key = facet_key(ctx, kind, stem)
+    ids = index.get(key, []) if key is not None else []
+    data = charts.year_counts(ctx.catalog.papers[i].year for i in ids)
+    if data:
+        name = ctx.catalog.names.get(f"{label}:{key}", key)
+        svg = charts.columns(f"Papers on {name} per year" if kind == "topics" else f"Papers of {name} per year", data)
+        head, sep, rest = page.body.partition("</h1>\n")
+        page.body = head + sep + svg + "\n" + rest if sep else svg + page.body
     return ""
 
 
