@@ -323,3 +323,28 @@ def test_detect_tarball_and_unknown(tmp_path):
 
 def test_fixture_dir_exists():
     assert (FIXTURES / "ingest" / "s2_paper_1605.08386.json").is_file()
+
+
+def test_acl_ids_follow_the_anthology_rules():
+    from generator.ingest.acl import acl_id
+
+    assert acl_id("W19", "1", "1") == "W19-0101"
+    assert acl_id("D19", "50", "11") == "D19-5011" and acl_id("D19", "1", "11") == "D19-1011"
+    assert acl_id("P11", "1", "1") == "P11-1001"
+    assert acl_id("2020.acl", "main", "1") == "2020.acl-main.1"
+
+
+def test_acl_duplicate_url_keeps_both_papers(tmp_path):
+    # Shaped like 2006.amta.xml, whose panel2 volume repeats panel1's <url>s.
+    xml = tmp_path / "2006.amta.xml"
+    xml.write_text("""<?xml version='1.0' encoding='UTF-8'?>
+<collection id="2006.amta">
+  <volume id="panel1"><meta><booktitle>Panel 1</booktitle><year>2006</year></meta>
+    <paper id="1"><title>First talk</title><url>2006.amta-panels.1</url></paper></volume>
+  <volume id="panel2"><meta><booktitle>Panel 2</booktitle><year>2006</year></meta>
+    <paper id="1"><title>Second talk</title><url>2006.amta-panels.1</url></paper></volume>
+</collection>
+""", encoding="utf-8")
+    got = items("acl", xml)
+    assert sorted(p.ids["acl"] for p in got if isinstance(p, Paper)) == ["2006.amta-panel2.1", "2006.amta-panels.1"]
+    assert [p.field for p in got if isinstance(p, Problem)] == ["url"]

@@ -126,7 +126,9 @@ def text_of(el: Element | None) -> str | None:
 def acl_id(collection: str, volume: str, paper: str) -> str:
     """The Anthology id of a paper: 2020.acl-main.1, P11-1001, W19-0101."""
     if OLD_ID.match(collection):
-        if collection.startswith("W"):
+        # The Anthology's own rule: workshops (W), C69 and the D19 workshop
+        # volumes (>= 5) have two-digit volume and paper numbers.
+        if collection.startswith("W") or collection == "C69" or (collection == "D19" and int(volume) >= 5):
             return f"{collection}-{int(volume):02d}{int(paper):02d}"
         return f"{collection}-{int(volume)}{int(paper):03d}"
     return f"{collection}-{volume}.{paper}"
@@ -148,6 +150,7 @@ class _Reader:
         self.source = source
         self.variants = variants
         self.met: dict[str, Person] = {}
+        self.seen: set[str] = set()
 
     def _author(self, el: Element) -> dict[str, Any] | None:
         name = clean(" ".join(t for t in (text_of(el.find("first")), text_of(el.find("last"))) if t))
@@ -177,12 +180,17 @@ class _Reader:
         front = el.tag == "frontmatter"
         number = "0" if front else (el.get("id") or "?")
         url_text = clean(el.findtext("url")) or ""
-        aid = url_text if url_text and "://" not in url_text else None
-        if aid is None:
-            try:
-                aid = acl_id(collection, volume, number)
-            except ValueError:
-                aid = f"{collection}-{volume}.{number}"
+        try:
+            computed = acl_id(collection, volume, number)
+        except ValueError:
+            computed = f"{collection}-{volume}.{number}"
+        aid = url_text if url_text and "://" not in url_text else computed
+        if aid in self.seen and computed not in self.seen:
+            # 2006.amta's panel2 papers repeat panel1's <url>s: keep both papers.
+            yield Problem(self.source, computed, "url", f"<url> {aid} is already used by an earlier paper in this "
+                          f"file; the paper is kept as {computed}")
+            aid = computed
+        self.seen.add(aid)
         removed = el.find("removed")
         if removed is not None:
             why = text_of(removed) or "no reason given"
