@@ -137,8 +137,14 @@ function scoreClause(c) {
       });
     }
     if (Object.keys(scores).length === 0 && c.term.length >= 4) {
+      // A typo can move the term across a shard boundary: ask the neighbours too.
       fuzzy = true;
-      add(runTerm(idxs[0], c.term, c.fields, {editDistance: c.term.length >= 8 ? 2 : 1}), 0.6);
+      var k0 = ks[0], near = [k0 - 1, k0, k0 + 1].filter(function (k) { return k >= 0 && k < manifest.bounds.length; });
+      var dist = c.raw.length >= 8 ? 2 : 1;
+      return Promise.all(near.map(shard)).then(function (nidx) {
+        nidx.forEach(function (idx) { add(runTerm(idx, c.term, c.fields, {editDistance: dist}), 0.6); });
+        return {scores: scores, fuzzy: fuzzy};
+      });
     }
     return {scores: scores, fuzzy: fuzzy};
   });

@@ -1,0 +1,154 @@
+"""Search in a real browser: header box, search page, facets, deep links, sub-path, keyboard."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import quote
+
+import pytest
+
+from generator.catalog import build_catalog
+from generator.content import load_content
+from generator.pages.common import paper_url
+
+from .conftest import ROOT
+
+pytestmark = pytest.mark.browser
+
+
+def _papers():
+    content = load_content(ROOT / "content")
+    return build_catalog(content.papers, content.authors).papers
+
+
+def _title_query(title: str) -> str:
+    return " ".join(re.sub(r"[^\w\s-]", " ", title).split()[:8])
+
+
+def test_header_box_finds_papers_by_title_and_author(seed_site, serve, page):
+    base = serve(seed_site)
+    papers = _papers()
+    page.goto(base + "papers/")
+    picks = sorted(papers.values(), key=lambda p: p.id)[::60][:4]
+    for p in picks:
+        page.fill("#ps-hq", _title_query(p.title))
+        first = page.locator("#ps-hresults .ps-hit__title").first
+        first.wait_for()
+        page.wait_for_function(
+            "h => { const a = document.querySelector('#ps-hresults .ps-hit__title'); return a && a.href.endsWith(h); }",
+            arg=paper_url(p.id), timeout=10_000)
+    with_authors = [p for p in papers.values() if p.authors]
+    if with_authors:
+        p = with_authors[0]
+        last = p.authors[0].name.split()[-1]
+        page.fill("#ps-hq", f"author:{last}")
+        page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]', state="attached")
+    assert page.js_errors == []
+
+
+def test_keyboard_slash_arrows_enter_escape(seed_site, serve, page):
+    base = serve(seed_site)
+    p = sorted(_papers().values(), key=lambda p: p.id)[3]
+    page.goto(base)
+    page.keyboard.press("/")
+    assert page.evaluate("document.activeElement.id") == "ps-hq"
+    page.keyboard.type(_title_query(p.title))
+    page.wait_for_selector("#ps-hresults .ps-hit__title")
+    page.keyboard.press("Escape")
+    assert page.is_hidden("#ps-hresults")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.type(" ")  # reopen with the same query
+    page.wait_for_selector("#ps-hresults .ps-hit__title")
+    page.keyboard.press("ArrowDown")
+    assert page.get_attribute("#ps-hopt-0", "aria-selected") == "true"
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/" + paper_url(p.id))
+    assert page.js_errors == []
+
+
+def test_typo_gets_a_fuzzy_fallback(seed_site, serve, page):
+    base = serve(seed_site)
+    p = next(p for p in sorted(_papers().values(), key=lambda p: p.id)
+             if any(len(w) >= 9 and w.isalpha() for w in p.title.split()))
+    word = next(w for w in p.title.split() if len(w) >= 9 and w.isalpha())
+    typo = word[:2] + ("x" if word[2] != "x" else "z") + word[3:]  # one letter mistyped
+    page.goto(base + f"search/?q={quote(typo)}")
+    page.wait_for_selector(f'.ps-sp-list a[href$="{paper_url(p.id)}"]', state="attached")
+    assert "close spellings" in page.inner_text(".ps-sp-status")
+
+
+def _count(page) -> int:
+    text = page.inner_text(".ps-sp-status")
+    m = re.match(r"([\d,]+) paper", text)
+    assert m, text
+    return int(m.group(1).replace(",", ""))
+
+
+def test_facets_narrow_and_deep_links_restore(seed_site, serve, page):
+    base = serve(seed_site)
+    page.goto(base + "search/?q=model")
+    page.wait_for_selector(".ps-facet .ps-facet__value")
+    total = _count(page)
+    assert total > 3
+    # The first non-year facet value with fewer papers than the whole list.
+    buttons = page.locator(".ps-facet:not([data-facet=year]) .ps-facet__value")
+    pick = None
+    for k in range(buttons.count()):
+        n = int(buttons.nth(k).locator(".ps-facet__count").inner_text())
+        if n < total:
+            pick = buttons.nth(k)
+            break
+    assert pick is not None, "no facet value narrows the list"
+    value = pick.get_attribute("data-value")
+    facet = pick.locator("xpath=ancestor::section").get_attribute("data-facet")
+    pick.click()
+    page.wait_for_function("n => /^[\\d,]+ paper/.test(document.querySelector('.ps-sp-status').textContent)"
+                           " && parseInt(document.querySelector('.ps-sp-status').textContent.replace(/,/g, '')) < n",
+                           arg=total)
+    narrowed = _count(page)
+    assert narrowed == n
+    assert f"{facet}=" in page.url
+    # A deep link restores the query and the filter.
+    deep = page.url
+    page.goto(base)
+    page.goto(deep)
+    page.wait_for_selector(f'.ps-facet__value[aria-pressed=true][data-value="{value}"]')
+    assert page.input_value("#ps-sp-q") == "model"
+    assert _count(page) == narrowed
+    # Back undoes the filter (history entry pushed by the click).
+    page.goto(base + "search/?q=model")
+    page.wait_for_selector(".ps-facet .ps-facet__value")
+    page.locator(f'.ps-facet[data-facet="{facet}"] .ps-facet__value[data-value="{value}"]').click()
+    page.wait_for_selector(f'.ps-facet__value[aria-pressed=true][data-value="{value}"]')
+    page.go_back()
+    page.wait_for_function("() => !document.querySelector('.ps-facet__value[aria-pressed=true]')")
+    assert _count(page) == total
+    # year: narrows by the year facet rows of the worker
+    years = [int(y) for y in re.findall(r"(\d{4})", page.inner_text('.ps-facet[data-facet="year"]'))]
+    if years:
+        y = max(years)
+        page.fill("#ps-sp-q", f"model year:{y}")
+        page.wait_for_function("() => /^[\\d,]+ paper/.test(document.querySelector('.ps-sp-status').textContent)")
+        page.wait_for_function("n => parseInt(document.querySelector('.ps-sp-status').textContent.replace(/,/g, ''))"
+                               " < n", arg=total)
+        assert page.js_errors == []
+
+
+def test_works_under_a_project_sub_path(seed_site, serve, page):
+    base = serve(seed_site, "/repo/")
+    assert base.endswith("/repo/")
+    p = sorted(_papers().values(), key=lambda p: p.id)[7]
+    page.goto(base + paper_url(sorted(_papers())[0]))  # a page two levels deep
+    page.fill("#ps-hq", _title_query(p.title))
+    link = page.locator(f'#ps-hresults a[href="{base}{paper_url(p.id)}"]')
+    link.wait_for(state="attached")
+    page.keyboard.press("Enter")  # nothing selected: the full search page, still under /repo/
+    page.wait_for_url(re.compile(re.escape(base) + r"search/\?q="))
+    page.wait_for_selector(f'.ps-sp-list a[href="{base}{paper_url(p.id)}"]', state="attached")
+    assert page.js_errors == []
+
+
+def test_no_material_search_index_is_shipped(seed_site):
+    assert not (seed_site / "search" / "search_index.json").exists()
+    assert (seed_site / "search" / "lunr.js").is_file()
+    assert (seed_site / "search" / "idx" / "manifest.json").is_file()
