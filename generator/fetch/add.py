@@ -294,9 +294,9 @@ def _pages(sources: Sources, plan: AddPlan) -> Iterator[Item]:
             yield from sources.s2_query(q.text, q.max)
         elif q.kind == "hf_daily":
             yield from sources.hf_daily(q.text, q.max)
-        elif q.text.startswith("s2:"):
+        elif q.kind == "author" and q.text.startswith("s2:"):
             yield from sources.s2_author(q.text[3:], q.max)
-        else:
+        elif q.kind == "author":
             yield from sources.openalex_author(q.text, q.max)
 
 
