@@ -341,3 +341,14 @@ def test_query_pages_go_stale_so_a_daily_run_sees_new_papers(tmp_path, srv):
         pages(sources(c, srv, arxiv=10).arxiv_query("all:testing", 20))
         assert c.stats.requests == 2
     assert len(srv.log) == 4
+
+
+def test_openalex_author_by_openalex_id(tmp_path, srv):
+    data = json.loads((OPENALEX / "zotero_openalex_case5_list_page5.json").read_bytes())
+    srv.add("/works", reply(data), filter="author.id:A5023888391")
+    with client(tmp_path) as c:
+        got = pages(sources(c, srv).openalex_author("openalex:a5023888391", 10))
+        (bad,) = list(sources(c, srv).openalex_author("openalex:W123", 10))
+    assert len(got) == 1 and srv.log[0].params["cursor"] == "*"
+    assert not isinstance(bad, Page) and "not an OpenAlex author id" in bad.reason
+    assert len(srv.log) == 1

@@ -218,8 +218,11 @@ class Sources:
                 yield _problem(f"author:{author}", f"not an ORCID iD: {value!r} (e.g. orcid:0000-0002-1825-0097)")
                 return
             flt = f"author.orcid:{value}"
+        elif kind == "openalex" and re.match(r"^(?:https?://openalex\.org/)?[Aa]\d+$", value):
+            flt = f"author.id:{value.rsplit('/', 1)[-1].upper()}"
         else:
-            flt = f"author.id:{value}"
+            yield _problem(f"author:{author}", f"not an OpenAlex author id: {value!r} (e.g. openalex:A5023888391)")
+            return
         size = max(1, min(200, self.page_size.get("openalex", 200)))
 
         def page(state: dict[str, object], done: int) -> list[tuple[str, str]]:
