@@ -404,8 +404,8 @@ def test_no_record_field_becomes_front_matter(hostile):
         for key, value in fm.items():
             assert json.dumps(value) not in extra_values, (md, key)
             if isinstance(value, str) and key != "ps_head":
-                # Printed raw by the theme: must already be escaped HTML text.
-                assert "<" not in value and ">" not in value, (md, key, value)
+                # Printed raw by the theme (in text and in attributes): must already be escaped.
+                assert not set(value) & set('<>"'), (md, key, value)
 
 
 # --------------------------------------------------------------------------
@@ -547,3 +547,25 @@ def test_authors_that_slug_alike_are_both_kept(tmp_path):
     build(tmp_path / "content", tmp_path / "site", tmp_path / "work")
     authors = {p.parent.name for p in (tmp_path / "site" / "authors").glob("*/index.html")}
     assert {"zoe-muller", "zoe-muller-2", "li-wei", "li-wei-2"} <= authors
+
+
+@pytest.mark.browser
+def test_search_results_and_facets_show_payloads_as_text(hostile, serve, page):
+    # The client-side search renders record text from its index; typing a query must not run it.
+    base = serve(hostile.site, "/sub/path/")
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    titles = {" ".join(r["title"].split()) for r in paper_records()}
+    for q in ("script", "img", "javascript", "alert", "math"):
+        page.goto(f"{base}search/?q={q}", wait_until="load")
+        page.wait_for_function("() => { const s = document.querySelector('.ps-sp-status');"
+                               " return s && !/Searching|Type to/.test(s.textContent); }", timeout=20_000)
+        hits = page.locator(".ps-sp-hit .ps-sp-title").all_text_contents()
+        if q == "script":
+            assert len(hits) >= 5 and set(hits) <= titles  # the titles, shown as text
+        assert page.evaluate("typeof window.__pwned") == "undefined", q
+        # Facet buttons (topics, venues, orgs, authors) hold payload names: click one of each.
+        for box in page.locator("[data-facet] button").all()[:4]:
+            box.click()
+        assert page.evaluate("typeof window.__pwned") == "undefined", q
+    assert dialogs == []
