@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.content import load_content
+from generator.content import dump_yaml, load_content
 from generator.errors import Problem
 from generator.ingest.run import IngestReport, ingest
 
@@ -68,6 +68,9 @@ PAYLOADS: dict[str, str] = {
     "math-text-tag": rf"$\text{{<script>{JS}</script>}}$",
     "unicode-line-separators": f"line\u2028sep\u2029para </script\u2028><script>{JS}</script>",
     "bidi-override": f"\u202e<script>{JS}</script>\u202c",
+    # Blank lines inside a fenced block: if they ended the page's raw HTML block, MkDocs'
+    # Markdown would turn the text after them into a live link.
+    "markdown-fenced-blank-lines": f"```\nx\n\n[x](javascript:{JS})\n\n<script>{JS}</script>\n```\n\nafter",
 }
 # URLs a record may carry in url/pdf/code/homepage: all must be refused (reported), never linked.
 BAD_URLS: list[str] = [
@@ -165,6 +168,16 @@ def write_jsonl(path: Path) -> Path:
     return path
 
 
+def list_record() -> dict[str, Any]:
+    """A reading list (content/lists/) whose title, description and notes carry payloads."""
+    return {
+        "title": f"{_p(3)} reading list",
+        "description": "\n\n".join(_p(k) for k in range(0, len(PAYLOADS), 3)),
+        "papers": [{"id": f"hostile-{i:02d}", "note": f"{_p(i + 1)}\n\n{_p(i + 2)}", "date": "2024-05-01"}
+                   for i in range(0, N_PAPERS, 4)],
+    }
+
+
 # --------------------------------------------------------------------------
 # The hostile site, built once per module.
 # --------------------------------------------------------------------------
@@ -185,6 +198,8 @@ def hostile(tmp_path_factory) -> Hostile:
     root = tmp_path_factory.mktemp("hostile")
     jsonl = write_jsonl(root / "hostile.jsonl")
     report = ingest("json", [jsonl], root / "content")
+    (root / "content" / "lists").mkdir()
+    (root / "content" / "lists" / "hostile-list.yaml").write_text(dump_yaml(list_record()), encoding="utf-8")
     built = build(root / "content", root / "site", root / "work")
     return Hostile(root, root / "content", root / "site", root / "work" / "docs", report, built)
 
@@ -301,6 +316,7 @@ def test_scanner_catches_each_payload_when_unescaped(tmp_path, payload):
 def test_no_record_text_becomes_code(hostile):
     files = html_files(hostile.site)
     assert len(files) > N_PAPERS + N_AUTHORS
+    assert hostile.site / "lists" / "hostile-list" / "index.html" in files
     violations = [v for f in files for v in scan(f)]
     assert violations == []
 
