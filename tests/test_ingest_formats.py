@@ -348,3 +348,22 @@ def test_acl_duplicate_url_keeps_both_papers(tmp_path):
     got = items("acl", xml)
     assert sorted(p.ids["acl"] for p in got if isinstance(p, Paper)) == ["2006.amta-panel2.1", "2006.amta-panels.1"]
     assert [p.field for p in got if isinstance(p, Problem)] == ["url"]
+
+
+def test_cli_reports_refusals_and_writes_json(tmp_path):
+    from click.testing import CliRunner
+
+    from generator.cli import main
+
+    gbk = BIB / "bibtexparser_v2_resources" / "gbk_test.bib"
+    result = CliRunner().invoke(main, ["ingest", "auto", str(gbk), "--content", str(tmp_path / "c")])
+    assert result.exit_code == 1 and "not UTF-8 text (byte 9)" in result.output
+    report = tmp_path / "report.json"
+    files = [str(REALDATA / "semanticscholar" / "s2_api_get_papers_return_not_found.json"),
+             str(REALDATA / "arxiv" / "arxiv_api_2026_id_abc_s0_m100.xml")]
+    result = CliRunner().invoke(main, ["ingest", "auto", *files, "--content", str(tmp_path / "c"),
+                                       "--report", str(report)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(report.read_text(encoding="utf-8"))
+    assert (data["new"], len(data["refused"])) == (3, 1)
+    assert any("not found" in s["reason"] for s in data["skipped"])
