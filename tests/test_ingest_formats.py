@@ -367,3 +367,19 @@ def test_cli_reports_refusals_and_writes_json(tmp_path):
     data = json.loads(report.read_text(encoding="utf-8"))
     assert (data["new"], len(data["refused"])) == (3, 1)
     assert any("not found" in s["reason"] for s in data["skipped"])
+
+
+def test_name_variants_file_is_not_taken_for_records():
+    with pytest.raises(IngestError, match="--name-variants"):
+        detect_format(ACL / "name_variants.yaml")
+
+
+def test_hf_daily_papers_list_shape(tmp_path):
+    # /api/daily_papers wraps each paper: {"paper": {...}, "publishedAt": listing day, ...}.
+    raw = json.loads((REALDATA / "hf_papers" / "hf_paper_2407.13168_embedded.json").read_text(encoding="utf-8"))
+    body = tmp_path / "daily.json"
+    body.write_text(json.dumps([{"paper": raw, "publishedAt": "2024-07-22T09:00:00.000Z", "title": raw["title"]}, None]),
+                    encoding="utf-8")
+    assert detect_format(body) == "hf-api"
+    got = items("hf-api", body)
+    assert [type(i) for i in got] == [Paper, Problem] and got[0].arxiv == "2407.13168"

@@ -70,6 +70,13 @@ def detect_format(path: Path) -> str:
     if name.endswith((".bib", ".bibtex")):
         return "bibtex"
     if name.endswith((".yaml", ".yml")):
+        try:
+            start = path.read_bytes()[:200].decode("utf-8", errors="replace").lstrip()
+        except OSError as e:
+            raise IngestError(f"{path}: cannot read: {e.strerror}") from None
+        if start.startswith("- canonical:"):
+            raise IngestError(f"{path}: this is an ACL Anthology name_variants.yaml, not records; pass it with "
+                              "--name-variants when ingesting ACL XML (papershelf ingest acl FILE --name-variants ...)")
         return "yaml"
     if name.endswith(".jsonl"):
         return "json"
