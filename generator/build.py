@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from . import incremental
+from .cache import RecordCache
 from .catalog import build_catalog
 from .config import SiteConfig, load_config
 from .content import load_content
@@ -50,6 +53,8 @@ class BuildReport:
     docs: GenerateStats = field(default_factory=GenerateStats)
     timings: dict[str, float] = field(default_factory=dict)
     site_dir: Path | None = None
+    render: incremental.RenderStats | None = None  # what the MkDocs stage rendered and reused
+    cache_hits: int = 0  # record files read from the cache instead of parsed
 
 
 @dataclass
@@ -62,6 +67,8 @@ class BuildOptions:
     strict: bool = False
     progress: bool = True
     site_url: str | None = None  # overrides the configured URL (e.g. to test a sub-path)
+    incremental: bool = True  # reuse unchanged records and pages from the previous build
+    jobs: int = 2  # processes rendering pages (this machine kind has 2 cores)
 
 
 class BuildFailed(PapershelfError):
@@ -82,8 +89,9 @@ def _timed(report: BuildReport, stage: str):
     report.timings[stage] = report.timings.get(stage, 0.0) + time.perf_counter() - start
 
 
-def load_catalog(opts: BuildOptions, report: BuildReport) -> tuple[Context, SiteConfig]:
-    """Stages 1-3: settings, records, catalog."""
+def load_catalog(opts: BuildOptions, report: BuildReport,
+                 read: Callable[..., Any] | None = None) -> tuple[Context, SiteConfig]:
+    """Stages 1-3: settings, records, catalog.  ``read`` reads one record file (a cache)."""
     with _timed(report, "config"):
         config = load_config(opts.config_dir / "site.yaml")
         if opts.site_url is not None:
@@ -92,7 +100,7 @@ def load_catalog(opts: BuildOptions, report: BuildReport) -> tuple[Context, Site
         if not opts.content.is_dir():
             raise BuildFailed(f"content folder {opts.content} does not exist; "
                               "create it, or point to one with --content DIR")
-        content = load_content(opts.content)
+        content = load_content(opts.content, read) if read else load_content(opts.content)
         report.problems.extend(content.problems)
     if opts.strict and report.problems:
         raise BuildFailed(f"{len(report.problems)} problem(s) in the records and --strict is on:\n"
@@ -141,14 +149,33 @@ def mkdocs_config(opts: BuildOptions, config: SiteConfig, docs: Path, site_dir: 
     return cfg
 
 
-def run_mkdocs(cfg: Any) -> None:
+@dataclass
+class RenderPlan:
+    """How build_site runs MkDocs: what the last build left, and how many processes."""
+
+    previous_site: Path | None = None
+    manifest: dict[str, Any] = field(default_factory=dict)
+    jobs: int = 2
+    progress: Callable[[int, int], None] | None = None
+    # Filled in by run_mkdocs: what was done, and what to record after the swap.
+    stats: incremental.RenderStats | None = None
+    key: str = ""
+    hashes: dict[str, str] = field(default_factory=dict)
+
+
+def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
+    """Run MkDocs on ``cfg``: plain ``mkdocs build``, or with a plan, incremental and parallel."""
     from mkdocs.commands.build import build as mk_build
 
     # MkDocs reports every page at INFO; keep warnings and errors only.
     for name in ("mkdocs", "mkdocs.commands.build", "mkdocs.structure"):
         logging.getLogger(name).setLevel(logging.WARNING)
     try:
-        mk_build(cfg)
+        if plan is None:
+            mk_build(cfg)
+        else:
+            plan.stats, plan.key, plan.hashes = incremental.build(
+                cfg, plan.previous_site, plan.manifest, jobs=plan.jobs, progress=plan.progress)
     except SystemExit as e:  # MkDocs aborts this way under strict mode
         raise BuildFailed(f"MkDocs stopped the build (exit {e.code}); the previous site is untouched") from None
     except Exception as e:
@@ -187,13 +214,31 @@ def _remove_abandoned(site_dir: Path) -> None:
         shutil.rmtree(p, ignore_errors=True)
 
 
+def _bar(opts: BuildOptions, desc: str, unit: str) -> Any:
+    """A progress bar on stderr; silent when stderr is not a terminal or progress is off."""
+    from tqdm import tqdm
+
+    return tqdm(desc=desc, unit=unit, disable=None if opts.progress else True, leave=False,
+                file=sys.stderr, dynamic_ncols=True)
+
+
 def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None) -> BuildReport:
-    """Build the whole site from ``opts.content`` into ``opts.site_dir``."""
+    """Build the whole site from ``opts.content`` into ``opts.site_dir``.
+
+    With ``opts.incremental`` (the default) parsed records are cached in the
+    work folder and MkDocs renders only pages whose Markdown changed since
+    the last build into this site folder (see generator/incremental.py); the
+    result is byte-identical to a full build.
+    """
     report = BuildReport()
-    ctx, config = load_catalog(opts, report)
+    cache = RecordCache(opts.work_dir / "records.pickle") if opts.incremental else None
+    ctx, config = load_catalog(opts, report, cache)
+    if cache is not None:
+        cache.save()
+        report.cache_hits = cache.hits
     docs = opts.work_dir / "docs"
-    with _timed(report, "pages"):
-        report.docs = write_docs(ctx, docs)
+    with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
+        report.docs = write_docs(ctx, docs, progress=bar.update)
     # MkDocs builds beside the live site; the swap happens only on success.
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -201,13 +246,26 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     _remove_abandoned(site_dir)
     if tmp.exists():
         shutil.rmtree(tmp)
+    manifest_path = opts.work_dir / "site-manifest.json"
     try:
-        with _timed(report, "mkdocs"):
+        with _timed(report, "mkdocs"), _bar(opts, "html", "page") as bar:
+            def progress(done: int, total: int) -> None:
+                bar.total = total
+                bar.update(done - bar.n)
+
+            plan = RenderPlan(previous_site=site_dir if site_dir.is_dir() else None,
+                              manifest=incremental.read_manifest(manifest_path) if opts.incremental else {},
+                              jobs=max(1, opts.jobs), progress=progress)
             cfg = mkdocs_config(opts, config, docs, tmp)
-            run_mkdocs(cfg)
+            run_mkdocs(cfg, plan)
             write_sitemaps(ctx, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
         with _timed(report, "swap"):
+            # No manifest while the site changes: a crash here can only cost a full build.
+            incremental.forget_manifest(manifest_path)
             swap_in(tmp, site_dir)
+        report.render = plan.stats
+        if plan.stats is not None:
+            incremental.write_manifest(manifest_path, plan.key, plan.hashes, site_dir)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)

@@ -66,11 +66,23 @@ class Catalog:
     by_day: dict[str, list[str]] = field(default_factory=dict)          # listing day -> paper ids
     names: dict[str, str] = field(default_factory=dict)                 # facet slug -> display name
     cited_by: dict[str, list[str]] = field(default_factory=dict)        # paper id -> citing paper ids
+    _rank: dict[str, int] = field(default_factory=dict, repr=False, compare=False)  # cache of newest_first
     citations: CitationGraph = field(default_factory=CitationGraph)     # references resolved, both ways
 
     def newest_first(self, ids: list[str]) -> list[str]:
         """Paper ids sorted newest first, then by title: the order of every listing."""
-        return sorted(ids, key=lambda i: (_neg_date(self.papers[i].date), self.papers[i].title.lower(), i))
+        # Listings sort many times (every author, facet, related list): rank the
+        # whole catalog once and sort by that integer, instead of rebuilding the
+        # date/title key on every call (this was half of page generation at 10k).
+        rank = self._rank
+        if len(rank) != len(self.papers):
+            order = sorted(self.papers, key=lambda i: (_neg_date(self.papers[i].date), self.papers[i].title.lower(), i))
+            rank = self._rank = {pid: n for n, pid in enumerate(order)}
+        try:
+            return sorted(ids, key=rank.__getitem__)
+        except KeyError:  # an id added after ranking: sort by the key itself
+            self._rank = {}
+            return sorted(ids, key=lambda i: (_neg_date(self.papers[i].date), self.papers[i].title.lower(), i))
 
 
 def _neg_date(date: str | None) -> tuple[int, str]:

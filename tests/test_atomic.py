@@ -55,7 +55,7 @@ def sites(tmp_path):
 def test_failed_mkdocs_leaves_the_site_untouched(sites, monkeypatch):
     content, site, work, before = sites
 
-    def broken(cfg):
+    def broken(cfg, *plan):
         # Half a site written, then failure: nothing of it may show.
         Path(cfg["site_dir"], "index.html").parent.mkdir(parents=True, exist_ok=True)
         Path(cfg["site_dir"], "index.html").write_text("half")

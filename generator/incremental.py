@@ -1,0 +1,371 @@
+"""The MkDocs stage, built with MkDocs' own APIs: incremental and on two cores.
+
+``mkdocs build`` renders every page on every run, one at a time.  Papershelf
+keeps only hub pages in the nav, so a paper or author page's HTML depends on
+nothing but its own Markdown, its path and the site-wide inputs (mkdocs.yml,
+theme templates, the nav, the MkDocs and theme versions).  That makes two
+things safe:
+
+* **Incremental**: the site-wide inputs are hashed into a *key*; the previous
+  build left a manifest (key, and a hash of every page's Markdown).  When the
+  key matches, the previous site is hard-linked into the new build folder and
+  only pages whose Markdown changed are rendered again.  Files are never
+  written in place (always unlink, then write), so the hard links never let
+  the new build touch the old site, and the atomic swap still holds.  The
+  theme's static files are copied only when their bytes differ; the
+  templates that list every page (sitemap.xml, 404.html) are rendered every
+  time.  Anything else - a changed key, no manifest, a manifest for another
+  site folder - falls back to a full render, which runs the same code with
+  nothing to reuse, so an incremental build equals a full one byte for byte.
+* **Parallel**: pages are independent, so a large render is split over
+  worker processes forked after the files, nav and theme are loaded.
+
+What is left out compared with ``mkdocs build``: anchor validation of links
+into other pages (Papershelf links by URL, never ``page.md#anchor``) and
+``--dirty``.  Plugin events are run as MkDocs runs them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+import os
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("papershelf.incremental")
+
+MANIFEST_VERSION = 1
+PARALLEL_MIN = 400  # below this many pages a worker pool costs more than it saves
+CHUNK = 100  # pages per task handed to a worker
+
+
+@dataclass
+class RenderStats:
+    """What the MkDocs stage did."""
+
+    rendered: int = 0
+    reused: int = 0
+    static_copied: int = 0
+    static_unchanged: int = 0
+    removed: int = 0
+    full: bool = True
+    reason: str = ""  # why the build was full, for the summary
+    jobs: int = 1
+
+
+def _versions() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = []
+    for pkg in ("mkdocs", "mkdocs-material", "markdown", "pymdown-extensions", "jinja2"):
+        try:
+            out.append(f"{pkg}={version(pkg)}")
+        except PackageNotFoundError:
+            out.append(f"{pkg}=-")
+    return ";".join(out)
+
+
+def _tree_signature(root: str) -> list[tuple[str, int, int]]:
+    # Name, size and mtime of every file: a template edited in place changes it.
+    sig = []
+    for dirpath, dirs, names in os.walk(root):
+        dirs.sort()
+        for name in sorted(names):
+            p = os.path.join(dirpath, name)
+            st = os.stat(p)
+            sig.append((os.path.relpath(p, root), st.st_size, st.st_mtime_ns))
+    return sig
+
+
+def config_key(cfg: Any) -> str:
+    """A hash of everything besides a page's own Markdown that its HTML depends on."""
+    skip = {"docs_dir", "site_dir", "config_file_path", "dev_addr", "watch", "theme", "plugins", "not_in_nav"}
+    items = {k: cfg[k] for k in sorted(cfg.keys()) if k not in skip}
+    theme = {k: cfg.theme[k] for k in sorted(cfg.theme.keys())}
+    data = {
+        "v": MANIFEST_VERSION,
+        "versions": _versions(),
+        "config": items,
+        "not_in_nav": str(getattr(cfg["not_in_nav"], "patterns", cfg["not_in_nav"])),
+        "plugins": list(cfg.plugins.keys()),
+        "theme": theme,
+        "theme_dirs": [(d, _tree_signature(d)) for d in cfg.theme.dirs],
+    }
+    blob = json.dumps(data, sort_keys=True, default=str).encode("utf-8")
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _digest(path: str) -> str:
+    with open(path, "rb") as f:
+        return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+
+
+def _site_id(site: Path) -> list[int] | None:
+    # The site folder is replaced by a rename on each build: its inode names one build.
+    try:
+        st = site.stat()
+    except FileNotFoundError:
+        return None
+    return [st.st_ino, st.st_dev]
+
+
+def read_manifest(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) and data.get("v") == MANIFEST_VERSION else {}
+
+
+def forget_manifest(path: Path) -> None:
+    """Drop the manifest before the site changes, so a crash can only cause a full build."""
+    path.unlink(missing_ok=True)
+
+
+def write_manifest(path: Path, key: str, pages: dict[str, str], site: Path) -> None:
+    """Record what the site folder now holds (call after the swap)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"v": MANIFEST_VERSION, "key": key, "site": str(site.resolve()), "site_id": _site_id(site),
+            "pages": pages}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
+
+
+def _link_tree(src: Path, dst: Path) -> None:
+    """Copy a folder as hard links (falls back to copies across file systems)."""
+    try:
+        shutil.copytree(src, dst, copy_function=os.link)
+    except OSError:
+        if dst.exists():
+            shutil.rmtree(dst)
+        shutil.copytree(src, dst)
+
+
+def _same_bytes(a: str, b: str) -> bool:
+    try:
+        if os.path.getsize(a) != os.path.getsize(b):
+            return False
+    except OSError:
+        return False
+    with open(a, "rb") as fa, open(b, "rb") as fb:
+        return fa.read() == fb.read()
+
+
+def _replace_if_changed(path: Path, data: bytes) -> bool:
+    """Write ``data`` unless the file holds it already; never in place (it may be a hard link)."""
+    try:
+        if path.stat().st_size == len(data) and path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if os.path.lexists(path):
+        path.unlink()
+    path.write_bytes(data)
+    return True
+
+
+def _theme_template(name: str, env: Any, files: Any, cfg: Any, nav: Any, site: Path) -> list[Path]:
+    """MkDocs' _build_theme_template, writing only changed bytes; returns the files it owns."""
+    import gzip
+    import io
+
+    from jinja2.exceptions import TemplateNotFound
+    from mkdocs import utils
+    from mkdocs.commands.build import _build_template
+
+    out = site / name
+    try:
+        template = env.get_template(name)
+    except TemplateNotFound:
+        return []
+    text = _build_template(name, template, files, cfg, nav)
+    if not text.strip():
+        if os.path.lexists(out):
+            out.unlink()
+        return []
+    data = text.encode("utf-8")
+    _replace_if_changed(out, data)
+    if name != "sitemap.xml":
+        return [out]
+    # As MkDocs does: gzip stamped with the newest page date, so equal input gives equal bytes.
+    stamp = utils.get_build_timestamp(pages=[f.page for f in files.documentation_pages() if f.page is not None])
+    buf = io.BytesIO()
+    with gzip.GzipFile(fileobj=buf, filename=f"{out}.gz", mode="wb", mtime=stamp) as gz:
+        gz.write(data)
+    gz_path = site / f"{name}.gz"
+    _replace_if_changed(gz_path, buf.getvalue())
+    # The build replaces the sitemap afterwards in place: it must not be a link to the old site.
+    for p in (out, gz_path):
+        if p.stat().st_nlink > 1:
+            b = p.read_bytes()
+            p.unlink()
+            p.write_bytes(b)
+    return [out, gz_path]
+
+
+# State shared with forked workers: set in the parent right before the fork.
+_STATE: dict[str, Any] = {}
+
+
+def _render(uris: list[str]) -> int:
+    from mkdocs.commands.build import _build_page, _populate_page
+
+    cfg, files, nav, env, doc_files = (_STATE[k] for k in ("cfg", "files", "nav", "env", "doc_files"))
+    for uri in uris:
+        page = files.get_file_from_path(uri).page
+        dest = page.file.abs_dest_path
+        if os.path.lexists(dest):
+            os.unlink(dest)  # it may be a hard link into the previous site
+        _populate_page(page, cfg, files)
+        _build_page(page, cfg, doc_files, nav, env)
+        # Free the page's HTML once written: 100k pages must fit in memory.
+        page.content = None
+        page.markdown = None
+    return len(uris)
+
+
+def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | None) -> int:
+    if jobs > 1 and len(uris) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
+        ctx = multiprocessing.get_context("fork")
+        with ctx.Pool(jobs) as pool:
+            for n in pool.imap_unordered(_render, chunks):
+                if progress:
+                    progress(n)
+        return jobs
+    for i in range(0, len(uris), CHUNK):
+        n = _render(uris[i:i + CHUNK])
+        if progress:
+            progress(n)
+    return 1
+
+
+def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,
+          progress: Callable[[int, int], None] | None = None) -> tuple[RenderStats, str, dict[str, str]]:
+    """Build the site described by ``cfg`` into ``cfg.site_dir`` (a folder that must not exist).
+
+    ``previous_site`` and ``manifest`` describe the last build; pages whose
+    Markdown is unchanged are reused from it when the site-wide key matches.
+    ``progress(done, total)`` is called as pages are rendered.  Returns the
+    stats, the key and the page hashes to record with :func:`write_manifest`
+    once the new site is in place.
+    """
+    from mkdocs.commands.build import _build_extra_template
+    from mkdocs.structure.files import InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.nav import get_navigation
+    from mkdocs.structure.pages import Page
+
+    stats = RenderStats()
+    cfg = cfg.plugins.on_config(cfg)
+    cfg.plugins.on_pre_build(config=cfg)
+    site = Path(cfg.site_dir)
+    key = config_key(cfg)
+
+    # Gather everything first: files, theme, nav, one Page per document.
+    files = get_files(cfg)
+    env = cfg.theme.get_env()
+    files.add_files_from_theme(env, cfg)
+    files = cfg.plugins.on_files(files, config=cfg)
+    set_exclusions(files, cfg)
+    nav = get_navigation(files, cfg)
+    nav = cfg.plugins.on_nav(nav, config=cfg, files=files)
+    inclusion = InclusionLevel.is_included
+    doc_files = files.documentation_pages(inclusion=inclusion)
+    for f in doc_files:
+        if f.page is None:
+            Page(None, f, cfg)
+    hashes = {f.src_uri: _digest(f.abs_src_path) for f in doc_files}
+
+    # Which pages can be reused from the previous site?
+    old_pages: dict[str, str] = {}
+    if not manifest:
+        stats.reason = "no previous build recorded"
+    elif previous_site is None or not previous_site.is_dir():
+        stats.reason = "no previous site"
+    elif manifest.get("key") != key:
+        stats.reason = "settings, theme or nav changed"
+    elif manifest.get("site") != str(previous_site.resolve()) or manifest.get("site_id") != _site_id(previous_site):
+        stats.reason = "the site folder is not the one last built"
+    else:
+        old_pages = manifest.get("pages", {})
+        stats.full = False
+    if stats.full:
+        site.mkdir(parents=True)
+    else:
+        assert previous_site is not None
+        _link_tree(previous_site, site)
+
+    todo = []
+    for f in doc_files:
+        if old_pages.get(f.src_uri) == hashes[f.src_uri] and os.path.exists(f.abs_dest_path):
+            stats.reused += 1
+        else:
+            todo.append(f.src_uri)
+
+    env = cfg.plugins.on_env(env, config=cfg, files=files)
+
+    # Static files (theme assets, CSS, JS, images): copied only when the bytes differ.
+    expected: set[str] = set()
+    for f in files:
+        if f.is_documentation_page() or not inclusion(f.inclusion):
+            continue
+        dest = f.abs_dest_path
+        expected.add(os.path.normpath(dest))
+        if not f.generated_by and os.path.exists(dest) and _same_bytes(f.abs_src_path, dest):
+            stats.static_unchanged += 1
+            continue
+        if os.path.lexists(dest):
+            os.unlink(dest)
+        f.copy_file(dirty=False)
+        stats.static_copied += 1
+
+    # Theme templates (404.html, sitemap.xml): rendered every time, written when the bytes differ.
+    for name in sorted(cfg.theme.static_templates):
+        for out in _theme_template(name, env, files, cfg, nav, site):
+            expected.add(os.path.normpath(out))
+    for name in cfg.extra_templates:
+        f = files.get_file_from_path(name)
+        if f is not None:
+            if os.path.lexists(f.abs_dest_path):
+                os.unlink(f.abs_dest_path)
+            expected.add(os.path.normpath(f.abs_dest_path))
+        _build_extra_template(name, files, cfg, nav)
+
+    # The pages: only the ones that changed.
+    _STATE.update(cfg=cfg, files=files, nav=nav, env=env, doc_files=doc_files)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress(done, len(todo))
+
+    try:
+        stats.jobs = _render_all(todo, jobs, tick)
+    finally:
+        _STATE.clear()
+    stats.rendered = len(todo)
+    expected.update(os.path.normpath(f.abs_dest_path) for f in doc_files)
+
+    # Whatever the previous site had that this one does not produce goes.
+    if not stats.full:
+        for dirpath, _dirs, names in os.walk(site):
+            for name in names:
+                p = os.path.join(dirpath, name)
+                if os.path.normpath(p) not in expected:
+                    os.unlink(p)
+                    stats.removed += 1
+        for dirpath, _dirs, _names in sorted(os.walk(site), reverse=True):  # children first
+            if dirpath != str(site) and not os.listdir(dirpath):
+                os.rmdir(dirpath)
+
+    cfg.plugins.on_post_build(config=cfg)
+    return stats, key, hashes

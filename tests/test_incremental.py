@@ -1,0 +1,174 @@
+"""Incremental builds: a rebuild after a change equals a fresh full build, byte for byte.
+
+The fixture is a slice of the shipped catalog.  Each test builds it, changes
+something, rebuilds the same site incrementally, builds the changed content
+again from scratch into another folder, and compares every file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from generator import incremental
+from generator.build import BuildOptions, build_site
+
+from .conftest import ROOT
+
+N_PAPERS = 30
+
+
+def _tree(site: Path) -> dict[str, str]:
+    """Every file and folder under ``site`` with a hash of its bytes."""
+    out = {}
+    for p in sorted(site.rglob("*")):
+        rel = p.relative_to(site).as_posix()
+        out[rel] = "dir" if p.is_dir() else hashlib.sha256(p.read_bytes()).hexdigest()
+    return out
+
+
+def _inodes(site: Path) -> dict[str, int]:
+    return {p.relative_to(site).as_posix(): p.stat().st_ino for p in site.rglob("*") if p.is_file()}
+
+
+def _retitle(path: Path, prefix: str) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data["title"] = prefix + data["title"]
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _opts(content: Path, site: Path, work: Path, **kw) -> BuildOptions:
+    kw.setdefault("mkdocs_file", ROOT / "mkdocs.yml")
+    return BuildOptions(content=content, site_dir=site, work_dir=work, config_dir=ROOT / "site_config",
+                        progress=False, **kw)
+
+
+@pytest.fixture
+def small(tmp_path, monkeypatch):
+    """A 30-paper content folder built once; returns (content, site, work, report)."""
+    monkeypatch.chdir(ROOT)
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    for p in sorted((ROOT / "content" / "papers").glob("*.yaml"))[:N_PAPERS]:
+        shutil.copy(p, content / "papers" / p.name)
+    if (ROOT / "content" / "authors").is_dir():
+        shutil.copytree(ROOT / "content" / "authors", content / "authors")
+    site, work = tmp_path / "site", tmp_path / "work"
+    report = build_site(_opts(content, site, work))
+    return content, site, work, report
+
+
+def _fresh(content: Path, tmp_path: Path) -> Path:
+    fresh = tmp_path / "fresh"
+    build_site(_opts(content, fresh / "site", fresh / "work", incremental=False))
+    return fresh / "site"
+
+
+def test_first_build_is_full_and_a_noop_rebuild_renders_nothing(small):
+    content, site, work, first = small
+    assert first.render is not None and first.render.full
+    assert first.render.rendered == first.docs.pages
+    inodes = _inodes(site)
+    again = build_site(_opts(content, site, work))
+    assert again.render is not None and not again.render.full
+    assert again.render.rendered == 0 and again.render.reused == first.docs.pages
+    assert again.cache_hits == len(list((content / "papers").glob("*.yaml"))) + len(list(content.glob("authors/*.yaml")))
+    # Nothing changed, so no page file was written again (same inode: a hard link to the old one).
+    after = _inodes(site)
+    assert {k for k in after if k.endswith("index.html") and after[k] != inodes.get(k)} == set()
+
+
+def test_editing_one_record_equals_a_full_build(small, tmp_path):
+    content, site, work, first = small
+    victim = sorted((content / "papers").glob("*.yaml"))[3]
+    _retitle(victim, "Edited ")
+    before = _tree(site)
+    report = build_site(_opts(content, site, work))
+    assert report.render is not None and not report.render.full and not report.problems
+    # Only pages whose Markdown changed were rendered: the paper, and the listings that show its title.
+    assert 1 <= report.render.rendered < first.docs.pages and report.render.reused > 0
+    assert f"papers/{victim.stem}/index.html" in {k for k, v in _tree(site).items() if before.get(k) != v}
+    assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
+def test_adding_and_removing_records_equals_a_full_build(small, tmp_path):
+    content, site, work, _ = small
+    papers = sorted((content / "papers").glob("*.yaml"))
+    gone = papers[0]
+    gone.unlink()
+    new = sorted((ROOT / "content" / "papers").glob("*.yaml"))[N_PAPERS]
+    shutil.copy(new, content / "papers" / new.name)
+    report = build_site(_opts(content, site, work))
+    assert report.render is not None and not report.render.full
+    assert not (site / "papers" / gone.stem).exists()
+    assert (site / "papers" / new.stem / "index.html").is_file()
+    assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
+def test_a_theme_change_falls_back_to_a_full_build(small, tmp_path):
+    content, site, work, first = small
+    mk = tmp_path / "mkdocs.yml"
+    text = (ROOT / "mkdocs.yml").read_text(encoding="utf-8")
+    text = text.replace("custom_dir: site_config", f"custom_dir: {ROOT}/site_config")
+    assert "    - navigation.top\n" in text
+    mk.write_text(text.replace("    - navigation.top\n", "    - navigation.top\n    - navigation.footer\n"),
+                  encoding="utf-8")
+    report = build_site(_opts(content, site, work, mkdocs_file=mk))
+    assert report.render is not None and report.render.full
+    assert "theme" in report.render.reason or "settings" in report.render.reason
+    assert report.render.rendered == first.docs.pages
+
+
+def test_a_lost_manifest_or_another_site_folder_means_a_full_build(small, tmp_path):
+    content, site, work, _ = small
+    (work / "site-manifest.json").unlink()
+    assert build_site(_opts(content, site, work)).render.full  # type: ignore[union-attr]
+    # The manifest now describes `site`; building into another folder must not reuse it.
+    other = tmp_path / "other"
+    shutil.copytree(site, other)
+    report = build_site(_opts(content, other, work))
+    assert report.render is not None and report.render.full
+    assert report.render.reason == "the site folder is not the one last built"
+
+
+def test_a_failed_render_keeps_the_old_site_and_the_next_build_is_correct(small, tmp_path, monkeypatch):
+    content, site, work, _ = small
+    before = _tree(site)
+    victim = sorted((content / "papers").glob("*.yaml"))[5]
+    _retitle(victim, "Changed ")
+
+    def broken(uris: list[str]) -> int:
+        raise RuntimeError("simulated render failure")
+
+    monkeypatch.setattr(incremental, "_render", broken)
+    with pytest.raises(Exception, match="simulated"):
+        build_site(_opts(content, site, work))
+    assert _tree(site) == before  # hard links were never written through
+    monkeypatch.undo()
+    monkeypatch.chdir(ROOT)
+    build_site(_opts(content, site, work))
+    assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
+def test_the_record_cache_notices_an_edit(tmp_path):
+    from generator.cache import RecordCache
+    from generator.content import load_content
+
+    content = tmp_path / "content"
+    (content / "papers").mkdir(parents=True)
+    src = sorted((ROOT / "content" / "papers").glob("*.yaml"))[0]
+    dst = content / "papers" / src.name
+    shutil.copy(src, dst)
+    cache = RecordCache(tmp_path / "records.pickle")
+    first = load_content(content, cache)
+    cache.save()
+    cache = RecordCache(tmp_path / "records.pickle")
+    assert load_content(content, cache).papers == first.papers and cache.hits == 1
+    _retitle(dst, "New ")
+    cache = RecordCache(tmp_path / "records.pickle")
+    loaded = load_content(content, cache)
+    assert cache.misses == 1 and loaded.papers[src.stem].title.startswith("New ")
