@@ -113,8 +113,10 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
     cat = ctx.catalog
     entries = [_entry_fields(ctx, cat.papers[i]) for i in ids]
     # The feed's own time is its newest paper's; an empty feed takes the catalog's newest day.
-    days = [d for d in (paper_day(p) for p in cat.papers.values()) if d]
-    updated = entries[0]["when"] if entries else _when(max(days) if days else "1970-01-01")
+    if entries:
+        updated = entries[0]["when"]
+    else:  # only then scan the catalog: once per feed it was quadratic in the catalog size
+        updated = _when(max((d for d in (paper_day(p) for p in cat.papers.values()) if d), default="1970-01-01"))
     home = _abs(ctx, page_url) if ctx.config.url else (page_url or "./")
     fg = FeedGenerator()
     fg.id(_abs(ctx, f"{stem}.atom") if ctx.config.url else f"urn:papershelf:{stem}")
