@@ -383,3 +383,17 @@ def test_hf_daily_papers_list_shape(tmp_path):
     assert detect_format(body) == "hf-api"
     got = items("hf-api", body)
     assert [type(i) for i in got] == [Paper, Problem] and got[0].arxiv == "2407.13168"
+
+
+def test_hostile_xml_and_empty_names_are_handled(tmp_path):
+    bomb = tmp_path / "bomb.xml"
+    bomb.write_text('<!DOCTYPE x [<!ENTITY a "b">]><collection id="2020.x">&a;</collection>', encoding="utf-8")
+    for fmt in ("acl", "arxiv"):
+        with pytest.raises(IngestError, match="unsafe XML"):
+            list(get_parser(fmt)(bomb, IngestContext()))
+    with pytest.raises(IngestError, match="unsafe XML"):
+        detect_format(bomb)
+    bib = tmp_path / "names.bib"
+    bib.write_text("@article{x, title={A}, author={, , , and Jo Smith and others}}", encoding="utf-8")
+    [paper] = [i for i in get_parser("bibtex")(bib, IngestContext()) if isinstance(i, Paper)]
+    assert [a.name for a in paper.authors] == ["Jo Smith"]

@@ -34,7 +34,7 @@ from typing import IO, Any
 from xml.etree.ElementTree import Element, ParseError
 
 import yaml
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from ..content import _Loader
 from ..errors import IngestError, Problem
@@ -237,6 +237,8 @@ class _Reader:
                     el.clear()
         except ParseError as e:
             raise IngestError(f"{self.source}: not well-formed XML: {e}") from None
+        except DefusedXmlException as e:  # entity tricks, DTDs: refused, never expanded
+            raise IngestError(f"{self.source}: refused unsafe XML: {type(e).__name__}") from None
         if not collection:
             raise IngestError(f"{self.source}: not an ACL Anthology collection (no <collection id=...>)")
 

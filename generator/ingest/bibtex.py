@@ -128,7 +128,7 @@ def _resolve_crossrefs(entries: dict[str, dict[str, Any]], file: str) -> Iterato
 def _name(raw: str) -> str | None:
     """'Last, First' or 'First Last' as 'First von Last, Jr' in reading order."""
     raw = " ".join(raw.replace("{", "").replace("}", "").split())
-    if not raw or raw.lower() in ("others", "et al."):
+    if not re.search(r"\w", raw) or raw.lower() in ("others", "et al."):
         return None
     try:
         parts = parse_single_name_into_parts(raw, strict=False)

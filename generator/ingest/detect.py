@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from ..errors import IngestError
 
@@ -59,6 +59,8 @@ def _xml_format(path: Path) -> str:
             raise IngestError(f"{path}: XML with root element <{tag}>, neither an arXiv feed nor an ACL collection")
     except ElementTree.ParseError as e:
         raise IngestError(f"{path}: not well-formed XML: {e}") from None
+    except DefusedXmlException as e:
+        raise IngestError(f"{path}: refused unsafe XML: {type(e).__name__}") from None
     raise IngestError(f"{path}: empty XML file")
 
 
