@@ -152,7 +152,13 @@ def build(content: Path, site_dir: Path, config_dir: Path, work_dir: Path, site_
     click.echo(f"built {report.papers} paper(s) and {report.authors} author(s) into {site_dir}: "
                f"{d.pages} pages ({d.written} files written, {d.unchanged} unchanged, {d.removed} removed); "
                f"{len(report.problems)} record problem(s)")
-    click.echo(f"time: {times}")
+    r = report.render
+    if r is not None:
+        how = f"full build ({r.reason})" if r.full else "incremental"
+        click.echo(f"html: {r.rendered} page(s) rendered on {r.jobs} process(es), {r.reused} reused unchanged, "
+                   f"{r.static_copied} asset(s) copied, {r.removed} removed; {how}; "
+                   f"{report.cache_hits} record file(s) read from cache")
+    click.echo(f"time: {times}, total {sum(report.timings.values()):.2f}s")
 
 
 @main.command()
