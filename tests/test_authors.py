@@ -125,3 +125,23 @@ def test_hf_account_on_the_wrong_name_does_not_merge_people(tmp_path):
     ids = {r.name: r.id for r in p.authors}
     assert ids["Hao Peng"] != ids["Shizhuo Dylan Zhang"]
     assert len(set(ids.values())) == len(p.authors) == 30
+
+
+def test_variant_matching_properties():
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    from generator.catalog import compatible, loose_key
+
+    word = st.text(alphabet="abcdeé", min_size=1, max_size=4)
+
+    @given(st.lists(word, min_size=2, max_size=4), st.lists(word, min_size=2, max_size=4))
+    def check(a: list[str], b: list[str]) -> None:
+        ka, kb = name_key(" ".join(a)), name_key(" ".join(b))
+        assert compatible(ka, kb) == compatible(kb, ka)
+        if len(ka.split()) >= 2:
+            assert compatible(ka, ka)
+        if compatible(ka, kb):  # compatible names always share the index bucket they are looked up in
+            assert loose_key(ka) == loose_key(kb)
+
+    check()
