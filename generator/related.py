@@ -37,23 +37,33 @@ def paper_text(p: Paper) -> str:
     return f"{p.title}\n{p.title}\n{p.abstract or ''}"
 
 
+def _top_per_row(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, keep: int) -> np.ndarray:
+    """Indices of the entries among the ``keep`` largest of their row, ordered by (row, -value, column).
+
+    ``rows`` must be ascending and ``cols`` ascending within a row (CSR order
+    with sorted indices): one stable sort on a single float key (row, then
+    value descending) is much cheaper than a three-key lexsort, and the stable
+    sort leaves equal values in column order, so ties break on the lower column.
+    """
+    if len(vals) == 0:
+        return np.zeros(0, dtype=np.int64)
+    top = float(vals.max()) + 1.0
+    key = rows.astype(np.float64) + (1.0 - vals.astype(np.float64) / top) * 0.5
+    order = np.argsort(key, kind="stable")
+    sorted_rows = rows[order]
+    starts = np.flatnonzero(np.r_[True, sorted_rows[1:] != sorted_rows[:-1]])
+    run_start = np.repeat(starts, np.diff(np.r_[starts, len(sorted_rows)]))
+    rank = np.arange(len(sorted_rows)) - run_start
+    return order[rank < keep]
+
+
 def _prune_rows(x: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     """Keep only the ``keep`` largest entries of each row (ties: lower column first)."""
     x = x.tocsr()
-    rows, cols, vals = [], [], []
-    for i in range(x.shape[0]):
-        start, end = x.indptr[i], x.indptr[i + 1]
-        idx, dat = x.indices[start:end], x.data[start:end]
-        if len(dat) > keep:
-            order = np.lexsort((idx, -dat))[:keep]
-            idx, dat = idx[order], dat[order]
-        rows.append(np.full(len(idx), i, dtype=np.int64))
-        cols.append(idx)
-        vals.append(dat)
-    if not rows:
-        return x
-    return sparse.csr_matrix(
-        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=x.shape, dtype=x.dtype)
+    x.sort_indices()
+    rows = np.repeat(np.arange(x.shape[0]), np.diff(x.indptr))
+    pick = _top_per_row(rows, x.indices, x.data, keep)
+    return sparse.csr_matrix((x.data[pick], (rows[pick], x.indices[pick])), shape=x.shape, dtype=x.dtype)
 
 
 def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[list[tuple[int, float]]]:
@@ -75,21 +85,17 @@ def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[
     q = _prune_rows(x, QUERY_TERMS)
     xt = x.T.tocsc()
     for start in range(0, n, BLOCK):
-        s = (q[start:start + BLOCK] @ xt).tocsr()
-        for r in range(s.shape[0]):
-            i = start + r
-            a, b = s.indptr[r], s.indptr[r + 1]
-            idx, dat = s.indices[a:b], s.data[a:b]
-            mask = (idx != i) & (dat >= min_score)
-            idx, dat = idx[mask], dat[mask]
-            if len(dat) > k:
-                top = np.argpartition(-dat, k - 1)[:k]
-                # argpartition is not stable: re-include every tie of the k-th score.
-                cut = dat[top].min()
-                keep = dat >= cut
-                idx, dat = idx[keep], dat[keep]
-            order = np.lexsort((idx, -dat))[:k]
-            out[i] = [(int(idx[j]), round(float(dat[j]), 4)) for j in order]
+        sim = (q[start:start + BLOCK] @ xt).tocsr()
+        rows = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))
+        cols, vals = sim.indices, sim.data
+        ok = (rows + start != cols) & (vals >= min_score)
+        rows, cols, vals = rows[ok], cols[ok], vals[ok]
+        # Column order within rows (for tie-breaks) on the few entries left, not the whole product.
+        by_col = np.lexsort((cols, rows))
+        rows, cols, vals = rows[by_col], cols[by_col], vals[by_col]
+        pick = _top_per_row(rows, cols, vals, k)
+        for r, c, v in zip(rows[pick].tolist(), cols[pick].tolist(), vals[pick].tolist(), strict=True):
+            out[start + r].append((c, round(v, 4)))
     return out
 
 
