@@ -30,6 +30,7 @@ MIN_SCORE = 0.08  # below this cosine two papers are not "related"
 BLOCK = 512  # query rows per sparse product
 SHOWN = 6  # similar papers shown on a page
 TOPIC_SHOWN = 6
+TOPIC_CANDIDATES = 200  # newest papers per topic considered for "same topic"
 
 
 def paper_text(p: Paper) -> str:
@@ -107,18 +108,22 @@ def compute(catalog: Catalog) -> dict[str, list[str]]:
 
 
 def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC_SHOWN) -> list[str]:
-    """Papers sharing the most topics with ``p``, newest first among equals."""
-    shared: Counter[str] = Counter()
+    """Papers sharing the most topics with ``p``, newest first among equals.
+
+    Candidates are the newest ``TOPIC_CANDIDATES`` of each of the paper's topics
+    (topic lists are kept newest first), so the cost per page is bounded however
+    large a topic grows; a full scan per paper would be quadratic in the catalog.
+    """
     from .ids import slug
 
+    shared: Counter[str] = Counter()
+    rank: dict[str, int] = {}
     for t in p.topics:
-        for other in catalog.by_topic.get(slug(t) or "topic", []):
+        for n, other in enumerate(catalog.by_topic.get(slug(t) or "topic", [])[:TOPIC_CANDIDATES]):
             if other != p.id and other not in exclude:
                 shared[other] += 1
-    if not shared:
-        return []
-    order = {pid: n for n, pid in enumerate(catalog.newest_first(list(shared)))}
-    return sorted(shared, key=lambda pid: (-shared[pid], order[pid]))[:limit]
+                rank[other] = min(rank.get(other, n), n)
+    return sorted(shared, key=lambda pid: (-shared[pid], rank[pid], pid))[:limit]
 
 
 def prepare(ctx: Context) -> None:

@@ -69,12 +69,14 @@ def write_sitemaps(ctx: Context, site_dir: Path) -> list[str]:
     files = split_sitemap(locs, base)
     for stale in site_dir.glob("sitemap-*.xml"):
         stale.unlink()
-    for name, data in files.items():
-        (site_dir / name).write_bytes(data)
     buf = io.BytesIO()
     with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: same bytes every build
         gz.write(files["sitemap.xml"])
-    (site_dir / "sitemap.xml.gz").write_bytes(buf.getvalue())
+    for name, data in [*files.items(), ("sitemap.xml.gz", buf.getvalue())]:
+        # A new file, never a write into the old one: an incremental build hard-links the
+        # live site's files into the new folder, and writing through a link would change the live site.
+        (site_dir / name).unlink(missing_ok=True)
+        (site_dir / name).write_bytes(data)
     return sorted(files)
 
 
