@@ -145,3 +145,20 @@ def test_variant_matching_properties():
             assert loose_key(ka) == loose_key(kb)
 
     check()
+
+
+def test_acl_similar_names_become_pins(tmp_path):
+    xml = tmp_path / "2021.x.xml"
+    xml.write_text("""<?xml version='1.0' encoding='UTF-8'?>
+<collection id="2021.x"><volume id="1"><meta><booktitle>X</booktitle><year>2021</year></meta>
+<paper id="1"><title>One</title><author><first>Pranav</first><last>A</last></author></paper>
+<paper id="2"><title>Two</title><author><first>Pranav</first><last>Anand</last></author></paper>
+</volume></collection>
+""", encoding="utf-8")
+    ingest("acl", [xml], tmp_path / "c", IngestContext(name_variants=TOY))
+    content = load_content(tmp_path / "c")
+    # name_variants.toy.yaml marks these two as "similar": different people whose names look alike.
+    assert content.authors["pranav-a"].not_same_as == ["pranav-anand"]
+    assert content.authors["pranav-anand"].not_same_as == ["pranav-a"]
+    cat = build_catalog(content.papers, content.authors)
+    assert cat.papers_of["pranav-a"] == ["2021.x-1.1"] and cat.papers_of["pranav-anand"] == ["2021.x-1.2"]

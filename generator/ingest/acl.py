@@ -55,6 +55,7 @@ class Person:
     id: str
     name: str
     variants: list[str] = field(default_factory=list)
+    similar: list[str] = field(default_factory=list)  # ids of different people with look-alike names
 
 
 @dataclass
@@ -94,6 +95,9 @@ def load_name_variants(path: Path) -> NameVariants:
             continue
         pid = clean(entry.get("id")) or author_id(canonical)
         person = people.setdefault(pid, Person(pid, canonical))
+        for other in entry.get("similar") or []:
+            if isinstance(other, str) and other not in person.similar:
+                person.similar.append(other)
         for v in entry.get("variants") or []:
             if (name := _full(v)) and name != canonical and name not in person.variants:
                 person.variants.append(name)
@@ -245,8 +249,9 @@ class _Reader:
     def authors(self, variants_file: str) -> Iterator[Author]:
         for pid in sorted(self.met):
             p = self.met[pid]
+            # The file's "similar" lists people who only look alike: a pin that they are not this person.
             yield Author(id=pid, name=p.name, aliases=list(p.variants), ids={"acl": pid},
-                         sources=[Source("acl", variants_file, pid)])
+                         not_same_as=sorted(p.similar), sources=[Source("acl", variants_file, pid)])
 
 
 def _members(path: Path) -> Iterator[tuple[str, IO[bytes] | str]]:
