@@ -149,7 +149,9 @@
 
     input.addEventListener('input', function () {
       clearTimeout(timer);
-      timer = setTimeout(run, 40);
+      // The first keystroke is answered at once; while a query is in flight
+      // later ones wait a moment, so fast typing does not queue stale work.
+      if (pending[lastId]) timer = setTimeout(run, 40); else run();
     });
     input.addEventListener('focus', function () { if (input.value.trim() && list.children.length) list.hidden = false; });
     input.addEventListener('keydown', function (e) {

@@ -31,12 +31,12 @@ function getJSON(url) {
 
 function init(root) {
   ROOT = root;
+  // The manifest request goes out first: importScripts blocks while lunr.js loads.
+  var m = getJSON(ROOT + 'idx/manifest.json');
   ready = new Promise(function (resolve) {
     importScripts(ROOT + 'lunr.js');
     resolve();
-  }).then(function () {
-    return getJSON(ROOT + 'idx/manifest.json');
-  }).then(function (m) { manifest = m; return m; });
+  }).then(function () { return m; }).then(function (data) { manifest = data; return data; });
   return ready;
 }
 
