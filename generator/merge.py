@@ -1,8 +1,8 @@
 """Merging records that describe the same paper or the same person.
 
 Two paper records are the same paper when they share an identifier (arXiv id
-in any version, DOI, or an ``ids`` entry such as ACL, OpenAlex or Semantic
-Scholar), or failing ids, when their normalised titles match and neither
+in any version, DOI, or an ``ids`` entry such as ACL, OpenAlex, Semantic
+Scholar or an RFC number), or failing ids, when their normalised titles match and neither
 their years nor their first authors disagree.
 
 Precedence when sources disagree, deterministic and documented in the README:
