@@ -397,3 +397,13 @@ def test_hostile_xml_and_empty_names_are_handled(tmp_path):
     bib.write_text("@article{x, title={A}, author={, , , and Jo Smith and others}}", encoding="utf-8")
     [paper] = [i for i in get_parser("bibtex")(bib, IngestContext()) if isinstance(i, Paper)]
     assert [a.name for a in paper.authors] == ["Jo Smith"]
+
+
+def test_bibtex_concatenation_and_field_case():
+    fixtures = BIB / "bibtexparser_v1_fixtures"
+    [cesar] = papers("bibtex", fixtures / "article_with_strings.bib")  # author = jean # " " # cesar
+    assert [a.name for a in cesar.authors] == ["Jean César"] and cesar.venue == "Nice Journal"
+    # The Décoret torture test: macros with colons, "and" as a macro, "Author"/"yEAr" field names.
+    [sweig] = papers("bibtex", BIB / "zotero_bibtex_import_cases" / "case_18.bib")
+    assert len(sweig.authors) == 2 and sweig.authors[0].name.startswith("Stefan Swe")
+    assert sweig.date == "1942-03" and "impossible" in sweig.title

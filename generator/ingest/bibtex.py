@@ -1,14 +1,16 @@
 """BibTeX / BibLaTeX files, read with bibtexparser v2.
 
 bibtexparser does the parsing: ``@string`` macros (case-insensitive, and the
-month macros through ``MonthIntMiddleware``), ``#`` concatenation, comments,
+month macros through ``MonthIntMiddleware``), comments,
 quoted and braced values, and LaTeX accents decoded to Unicode
-(``LatexDecodingMiddleware``, built on pylatexenc).  Two things it leaves to
+(``LatexDecodingMiddleware``, built on pylatexenc).  Three things it leaves to
 us, done here:
 
 * ``crossref`` / ``xref``: a missing field is inherited from the referenced
   entry (booktitle from a ``@proceedings`` title), cascading, with a guard
   against cycles; a dangling reference is reported and the entry kept.
+* ``#`` concatenation (``author = stefan # And # meta:maintainer``), which
+  bibtexparser 2.1 leaves raw, is joined by a small middleware;
 * names are split one by one (``parse_single_name_into_parts``) so a single
   malformed author list ("Rhee, I., Ozdemir, V.") costs one Problem, not the
   whole entry, which is what the ``SplitNameParts`` middleware would do.
@@ -79,14 +81,76 @@ class _FastLatexDecoding(mw.LatexDecodingMiddleware):
             return python_string.replace("{", "").replace("}", ""), ""
         try:
             walker = latexwalker.LatexWalker(python_string, latex_context=_WALKER_DB, tolerant_parsing=True)
-            return self._decoder.nodelist_to_text(walker.get_latex_nodes()[0]), ""
+            # "\\" becomes a line break; collapsed here so " and " still separates names.
+            return " ".join(self._decoder.nodelist_to_text(walker.get_latex_nodes()[0]).split()), ""
         except Exception as e:  # pylatexenc raises assorted errors on broken LaTeX
             return python_string, str(e)
 
 
+MONTH_NAMES = ("january", "february", "march", "april", "may", "june", "july", "august", "september",
+               "october", "november", "december")
+MONTH_MACROS = {m[:3]: m.capitalize() for m in MONTH_NAMES}
+
+
+def _split_concat(value: str) -> list[str] | None:
+    """The top-level ``#``-joined pieces of a raw value, or None if it has no ``#``."""
+    pieces, depth, quoted, start = [], 0, False, 0
+    for i, ch in enumerate(value):
+        if ch == "{":
+            depth += 1
+        elif ch == "}":
+            depth -= 1
+        elif ch == '"' and depth == 0:
+            quoted = not quoted
+        elif ch == "#" and depth == 0 and not quoted:
+            pieces.append(value[start:i])
+            start = i + 1
+    if not pieces:
+        return None
+    pieces.append(value[start:])
+    return [p.strip() for p in pieces]
+
+
+class _ConcatMiddleware(mw.LibraryMiddleware):
+    """``#`` concatenation, which bibtexparser 2.1 leaves as raw text.
+
+    Its ResolveStringReferencesMiddleware only replaces a value that is one
+    bare macro name; ``author = stefan # And # meta:maintainer`` and
+    ``title = "Maintained by " # me`` stay unresolved.  Each top-level piece
+    is a quoted or braced literal, a number, an ``@string`` macro
+    (case-insensitive, earlier strings may use later-defined ones only after
+    them, as in BibTeX) or a month macro.
+    """
+
+    @classmethod
+    def metadata_key(cls) -> str:
+        return "papershelf_concat"
+
+    def transform(self, library: bibtexparser.Library) -> bibtexparser.Library:
+        macros: dict[str, str] = {}
+
+        def piece(p: str) -> str:
+            if len(p) >= 2 and p[0] == p[-1] == '"' or (p.startswith("{") and p.endswith("}")):
+                return p[1:-1]
+            low = p.lower()
+            return macros.get(low, MONTH_MACROS.get(low, p))
+
+        for string in library.strings:
+            if isinstance(string.value, str) and (parts := _split_concat(string.value)):
+                string.value = "".join(piece(x) for x in parts)
+            macros[string.key.lower()] = string.value if isinstance(string.value, str) else str(string.value)
+        for entry in library.entries:
+            for f in entry.fields:
+                if isinstance(f.value, str) and "#" in f.value and (parts := _split_concat(f.value)):
+                    f.value = "".join(piece(x) for x in parts)
+        return library
+
+
 def _library(text: str) -> bibtexparser.Library:
     return bibtexparser.parse_string(text, append_middleware=[
-        mw.MonthIntMiddleware(True), _FastLatexDecoding(True), mw.SeparateCoAuthors(True),
+        # Field names lower-cased first ("Author", "yEAr"), so the name and month steps see them.
+        mw.NormalizeFieldKeys(True), _ConcatMiddleware(True), mw.MonthIntMiddleware(True),
+        _FastLatexDecoding(True), mw.SeparateCoAuthors(True),
     ])
 
 
