@@ -407,3 +407,12 @@ def test_bibtex_concatenation_and_field_case():
     [sweig] = papers("bibtex", BIB / "zotero_bibtex_import_cases" / "case_18.bib")
     assert len(sweig.authors) == 2 and sweig.authors[0].name.startswith("Stefan Swe")
     assert sweig.date == "1942-03" and "impossible" in sweig.title
+
+
+def test_progress_bar_only_for_long_runs_off_a_terminal(capsys):
+    from generator.ingest.progress import MANY, progress
+
+    assert list(progress(range(10))) == list(range(10))
+    assert capsys.readouterr().err == ""  # a small ingest stays quiet in logs
+    assert sum(1 for _ in progress(range(MANY + 5))) == MANY + 5
+    assert "ingest" in capsys.readouterr().err
