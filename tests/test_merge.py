@@ -74,11 +74,13 @@ def test_ingesting_twice_changes_nothing(tmp_path):
              REALDATA / "semanticscholar" / "s2_api_get_papers_return_not_found.json",
              REALDATA / "csljson" / "bbt_creator_types_365_825.csl.json",
              REALDATA / "hf_papers" / "hf_paper_2407.13168_embedded.json",
-             REALDATA / "acl" / "2022.naloma.xml"]
-    first = ingest("auto", files, tmp_path, detect=_detect())
-    assert first.written == first.new > 200
+             REALDATA / "acl" / "2022.naloma.xml",
+             FIXTURES / "acl_variants"]
+    ctx = IngestContext(name_variants=REALDATA / "acl" / "name_variants.toy.yaml")
+    first = ingest("auto", files, tmp_path, ctx, detect=_detect())
+    assert first.written == first.new + first.authors_new and first.new > 200 and first.authors_new >= 2
     before = {p: p.read_bytes() for p in tmp_path.rglob("*.yaml")}
-    second = ingest("auto", files, tmp_path, detect=_detect())
+    second = ingest("auto", files, tmp_path, ctx, detect=_detect())
     assert second.written == 0 and second.new == 0 and second.updated == 0
     assert {p: p.read_bytes() for p in tmp_path.rglob("*.yaml")} == before
 
