@@ -109,8 +109,9 @@ class _AuthorResolver:
 
     Hand-written author records in ``content/`` are indexed first, so their
     ids and aliases always win, and their ``not_same_as`` pins are obeyed: a
-    name is never resolved to a person who is pinned as not being the
-    person the reference's id or external ids name.  Authors created here
+    name is never resolved to a person pinned as not being the person the
+    reference's id or external ids name, nor the person whose page that
+    spelling would get (``not_same_as: [j-postel]`` keeps "J. Postel" apart).  Authors created here
     (no hand record) collect the ids and spellings they were matched by, so
     later references find them.
     """
@@ -200,6 +201,11 @@ class _AuthorResolver:
             # The reference names a person (who has no record yet): only that person.
             return False
         pinned = set(a.not_same_as)
+        # A pin may name the page a spelling would get ("not_same_as: [j-postel]"):
+        # that spelling then never joins this person by variant or namesake matching.
+        if pinned and author_id(ref.name) in pinned and \
+                name_key(ref.name) not in {name_key(n) for n in [a.name, *a.aliases]}:
+            return False
         named = {self.by_ext[(k, v)] for k, v in ref.ids.items() if (k, v) in self.by_ext}
         for other in named:
             if other in pinned or aid in self.authors[other].not_same_as:

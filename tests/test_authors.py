@@ -162,3 +162,12 @@ def test_acl_similar_names_become_pins(tmp_path):
     assert content.authors["pranav-anand"].not_same_as == ["pranav-a"]
     cat = build_catalog(content.papers, content.authors)
     assert cat.papers_of["pranav-a"] == ["2021.x-1.1"] and cat.papers_of["pranav-anand"] == ["2021.x-1.2"]
+
+
+def test_not_same_as_keeps_a_spelling_apart():
+    papers = (paper("a", "Jon Postel", "Danny Cohen"), paper("b", "J. Postel", "Danny Cohen"))
+    merged = catalog(*papers)
+    assert people_of(merged, "a")[0] == people_of(merged, "b")[0]  # variant + shared co-author
+    pin = Author(id="jon-postel", name="Jon Postel", not_same_as=["j-postel"])
+    split = catalog(*(paper(p.id, *[r.name for r in p.authors]) for p in papers), authors=[pin])
+    assert people_of(split, "a")[0] == "jon-postel" and people_of(split, "b")[0] == "j-postel"
