@@ -87,16 +87,24 @@ def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[
     xt = x.T.tocsc()
     for start in range(0, n, BLOCK):
         sim = (q[start:start + BLOCK] @ xt).tocsr()
-        rows = np.repeat(np.arange(sim.shape[0]), np.diff(sim.indptr))
-        cols, vals = sim.indices, sim.data
-        ok = (rows + start != cols) & (vals >= min_score)
-        rows, cols, vals = rows[ok], cols[ok], vals[ok]
-        # Column order within rows (for tie-breaks) on the few entries left, not the whole product.
-        by_col = np.lexsort((cols, rows))
-        rows, cols, vals = rows[by_col], cols[by_col], vals[by_col]
-        pick = _top_per_row(rows, cols, vals, k)
-        for r, c, v in zip(rows[pick].tolist(), cols[pick].tolist(), vals[pick].tolist(), strict=True):
-            out[start + r].append((c, round(v, 4)))
+        # Cheapest first: drop weak scores on the whole block at once, then pick each row's
+        # top k with argpartition (linear) and sort only those k.
+        strong = sim.data >= min_score
+        idx = np.flatnonzero(strong)
+        rows = np.searchsorted(sim.indptr, idx, side="right") - 1
+        cols, vals = sim.indices[idx], sim.data[idx]
+        bounds = np.searchsorted(rows, np.arange(sim.shape[0] + 1))
+        for r in range(sim.shape[0]):
+            a, b = bounds[r], bounds[r + 1]
+            c, v = cols[a:b], vals[a:b]
+            own = c != start + r
+            c, v = c[own], v[own]
+            if len(v) > k:
+                cut = v[np.argpartition(-v, k - 1)[k - 1]]
+                keep = v >= cut  # every tie of the k-th score stays for the stable choice below
+                c, v = c[keep], v[keep]
+            order = np.lexsort((c, -v))[:k]
+            out[start + r] = [(int(c[j]), round(float(v[j]), 4)) for j in order]
     return out
 
 
