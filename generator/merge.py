@@ -17,7 +17,9 @@ Precedence when sources disagree, deterministic and documented in the README:
    newcomer's ids, ORCIDs and affiliations are added to matching names.
 
 Titles that match but whose years or first authors differ are not merged;
-they are reported as near-duplicates for a person to review.  So are two
+they are reported as near-duplicates for a person to review (not when both
+carry different ACL ids or RFC numbers: those catalogs already say they are
+two documents).  So are two
 records that share a DOI or another key while an identity id (ACL, RFC, S2,
 OpenAlex, arXiv) differs: upstream data errors such as two Anthology papers
 given one DOI keep both papers.
@@ -115,7 +117,10 @@ class PaperIndex:
             other = self.papers[pid]
             # Two sources with ids that disagree are two papers (e.g. two editions).
             if _ids_conflict(p, other):
-                near = f"same title as {pid} but different identifiers"
+                # Two Anthology ids (or RFC numbers) are two documents by the catalog's
+                # own word: "Advertisements" in 58 CL issues is not worth a review line.
+                if not any(p.ids.get(k) and other.ids.get(k) for k in ("acl", "rfc")):
+                    near = f"same title as {pid} but different identifiers"
                 continue
             if p.year and other.year and p.year != other.year:
                 near = f"same title as {pid} but year {p.year} vs {other.year}"

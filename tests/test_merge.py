@@ -126,3 +126,15 @@ def test_existing_record_wins_and_coauthors_do_not_swap_ids():
     p = index.papers["p"]
     assert (p.title, p.venue, p.type) == ("Kept Title", "Hand Venue", "article")
     assert p.authors[0].ids == {} and p.authors[1].ids == {"hf": "genglinliu"}
+
+
+def test_same_title_different_anthology_ids_are_two_papers_without_review_noise():
+    index, stats = PaperIndex(), MergeStats()
+    index.add(paper("j89-1009", "Advertisements", "J89.xml", date="1989", ids={"acl": "J89-1009"}), stats)
+    index.add(paper("j89-2009", "Advertisements", "J89.xml", date="1989", ids={"acl": "J89-2009"}), stats)
+    assert set(index.papers) == {"j89-1009", "j89-2009"} and stats.near_duplicates == []
+    # Same title, different DOIs: two papers as well, but worth a person's look.
+    index.add(paper("x", "On Parsing", "a.bib", date="1989", doi="10.1/a"), stats)
+    index.add(paper("y", "On Parsing", "b.json", date="1989", doi="10.1/b"), stats)
+    assert {"x", "y"} <= set(index.papers)
+    assert [(pid, why) for _, pid, why in stats.near_duplicates] == [("y", "same title as x but different identifiers")]
