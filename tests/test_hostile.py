@@ -119,6 +119,8 @@ def paper_records() -> list[dict[str, Any]]:
             "topics": [f"{_p(i % 6 + 20)} t{i % 6}", f"{_p(i % 5 + 26)} u{i % 5}"],
             "orgs": [f"{_p(i % 4 + 31)} o{i % 4}"],
             "notes": _p(i + 11),
+            # A DOI is kept up to the first space, quote-free check included: a breakout attempt.
+            "doi": f"10.1234/h{i}'onmouseover={JS}" if i % 2 else f"10.1234/h{i}\"onmouseover={JS}",
             "ids": {"openalex": _p(i + 12), "custom": _p(i + 13)},
             "url": BAD_URLS[i % len(BAD_URLS)],
             "pdf": BAD_URLS[(i + 1) % len(BAD_URLS)],
