@@ -161,7 +161,7 @@ class RenderPlan:
     # Filled in by run_mkdocs: what was done, and what to record after the swap.
     stats: incremental.RenderStats | None = None
     key: str = ""
-    hashes: dict[str, str] = field(default_factory=dict)
+    hashes: dict[str, list[Any]] = field(default_factory=dict)
 
 
 def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:

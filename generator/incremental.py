@@ -42,7 +42,7 @@ from . import mdfast
 
 log = logging.getLogger("papershelf.incremental")
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 PARALLEL_MIN = 400  # below this many pages a worker pool costs more than it saves
 CHUNK = 100  # pages per task handed to a worker
 
@@ -103,9 +103,17 @@ def config_key(cfg: Any) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _digest(path: str) -> str:
+def _digest(path: str, known: Any = None) -> list[Any]:
+    """[size, mtime_ns, hash] of a file; the hash is taken from ``known`` when size and mtime match.
+
+    The docs folder is written only when bytes change, so an unchanged stat
+    means unchanged bytes, and 70,000 files need not all be read again.
+    """
+    st = os.stat(path)
+    if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
+        return [st.st_size, st.st_mtime_ns, known[2]]
     with open(path, "rb") as f:
-        return hashlib.blake2b(f.read(), digest_size=16).hexdigest()
+        return [st.st_size, st.st_mtime_ns, hashlib.blake2b(f.read(), digest_size=16).hexdigest()]
 
 
 def _site_id(site: Path) -> list[int] | None:
@@ -130,7 +138,7 @@ def forget_manifest(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def write_manifest(path: Path, key: str, pages: dict[str, str], site: Path) -> None:
+def write_manifest(path: Path, key: str, pages: dict[str, list[Any]], site: Path) -> None:
     """Record what the site folder now holds (call after the swap)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     data = {"v": MANIFEST_VERSION, "key": key, "site": str(site.resolve()), "site_id": _site_id(site),
@@ -308,7 +316,7 @@ def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | No
 
 
 def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,
-          progress: Callable[[int, int], None] | None = None) -> tuple[RenderStats, str, dict[str, str]]:
+          progress: Callable[[int, int], None] | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
     """Build the site described by ``cfg`` into ``cfg.site_dir`` (a folder that must not exist).
 
     ``previous_site`` and ``manifest`` describe the last build; pages whose
@@ -341,10 +349,11 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     for f in doc_files:
         if f.page is None:
             Page(None, f, cfg)
-    hashes = {f.src_uri: _digest(f.abs_src_path) for f in doc_files}
+    recorded = manifest.get("pages", {}) if isinstance(manifest.get("pages"), dict) else {}
+    hashes = {f.src_uri: _digest(f.abs_src_path, recorded.get(f.src_uri)) for f in doc_files}
 
     # Which pages can be reused from the previous site?
-    old_pages: dict[str, str] = {}
+    old_pages: dict[str, list[Any]] = {}
     if not manifest:
         stats.reason = "no previous build recorded"
     elif previous_site is None or not previous_site.is_dir():
@@ -364,7 +373,8 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
 
     todo = []
     for f in doc_files:
-        if old_pages.get(f.src_uri) == hashes[f.src_uri] and os.path.exists(f.abs_dest_path):
+        old = old_pages.get(f.src_uri)
+        if old and old[2] == hashes[f.src_uri][2] and os.path.exists(f.abs_dest_path):
             stats.reused += 1
         else:
             todo.append(f.src_uri)
