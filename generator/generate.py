@@ -7,7 +7,9 @@ the docs folder always equals the catalog.
 
 from __future__ import annotations
 
+import hashlib
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -76,11 +78,57 @@ def assets_dir() -> Path:
     return Path(str(resources.files("generator") / "assets"))
 
 
+class _DocsIndex:
+    """Size, mtime and hash of every file the last run wrote under ``docs``.
+
+    A page whose new bytes hash to the recorded value, in a file whose size
+    and mtime are as recorded, is unchanged without reading the file: at 10k
+    papers that is 70,000 reads saved on every build.  Anything else goes
+    through write_if_changed, which compares bytes.
+    """
+
+    def __init__(self, docs: Path):
+        self.path = docs.parent / f".{docs.name}-index.pickle"
+        self.docs = docs
+        try:
+            with open(self.path, "rb") as f:
+                self.old: dict[str, tuple[int, int, bytes]] = pickle.load(f)
+        except Exception:  # missing or unreadable: every file is compared by its bytes
+            self.old = {}
+        self.new: dict[str, tuple[int, int, bytes]] = {}
+
+    def write(self, rel_path: str, content: str | bytes) -> bool:
+        data = content.encode("utf-8") if isinstance(content, str) else content
+        digest = hashlib.blake2b(data, digest_size=16).digest()
+        old = self.old.get(rel_path)
+        path = self.docs / rel_path
+        if old is not None and old[2] == digest:
+            try:
+                st = os.stat(path)
+                if (st.st_size, st.st_mtime_ns) == old[:2]:
+                    self.new[rel_path] = old
+                    return False
+            except OSError:
+                pass
+        written = write_if_changed(path, data)
+        st = os.stat(path)
+        self.new[rel_path] = (st.st_size, st.st_mtime_ns, digest)
+        return written
+
+    def save(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.path.with_name(f"{self.path.name}.tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump(self.new, f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, self.path)
+
+
 def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None = None) -> GenerateStats:
     """Write every page under ``docs``; remove files that are no longer produced."""
     stats = GenerateStats()
     prepare(ctx)
     keep: set[str] = set()
+    index = _DocsIndex(docs)
     for item in all_pages(ctx):
         data: str | bytes
         if isinstance(item, Page):
@@ -95,7 +143,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
         if rel_path in keep:
             raise RuntimeError(f"two pages want the same file {rel_path}")  # a bug, not bad input
         keep.add(rel_path)
-        if write_if_changed(docs / rel_path, data):
+        if index.write(rel_path, data):
             stats.written += 1
         else:
             stats.unchanged += 1
@@ -119,6 +167,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 keep.add(rel_path)
                 write_if_changed(docs / rel_path, path.read_bytes())
     stats.removed = _remove_stale(docs, keep)
+    index.save()
     return stats
 
 
