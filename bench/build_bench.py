@@ -38,7 +38,6 @@ import resource
 import shutil
 import subprocess
 import sys
-import tarfile
 import time
 from pathlib import Path
 from typing import Any
@@ -302,17 +301,13 @@ def make_acl(root: Path) -> Path | None:
         log("[acl] skipped: no `acl` reader registered in generator/ingest (FORMATS)")
         return None
     tarball = REALDATA / "acl" / "acl_anthology_all_xml_2021snapshot.tar.gz"
-    xml = root / "xml"
-    if not xml.exists():
-        with tarfile.open(tarball) as tf:
-            tf.extractall(root, filter="data")
     content = root / "content"
     if content.exists():
         shutil.rmtree(content)
-    files = sorted(str(p) for p in root.rglob("*.xml"))
-    log(f"[acl] ingesting {len(files)} files")
+    log(f"[acl] ingesting {tarball.name}")
     t = time.perf_counter()
-    cmd = [PY, "-m", "generator.cli", "ingest", "acl", *files, "--content", str(content),
+    # The reader takes the snapshot's .tar.gz as it is (no unpacking).
+    cmd = [PY, "-m", "generator.cli", "ingest", "acl", str(tarball), "--content", str(content),
            "--name-variants", str(REALDATA / "acl" / "name_variants.yaml")]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     log(f"[acl] ingest took {time.perf_counter() - t:.0f}s: {proc.stdout.strip().splitlines()[-1:]} ")
