@@ -127,6 +127,7 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
     fg.language("en")
     fg.updated(updated)
     fg.lastBuildDate(updated)
+    described = []
     for e in entries:
         fe = fg.add_entry(order="append")
         fe.id(e["id"])
@@ -136,6 +137,7 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
         if e["summary"]:
             fe.summary(e["summary"])
             fe.description(e["summary"])
+            described.append((fe, e["summary"]))
         for name in e["authors"]:
             fe.author({"name": name})
         for t in e["tags"]:
@@ -143,6 +145,10 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
         fe.published(e["when"])
         fe.updated(e["when"])
     atom = fg.atom_str(pretty=True).decode("utf-8")
+    # RSS readers render <description> as HTML (Atom's untyped summary is text): escape the
+    # record text once more for RSS, so "<script>" in an abstract shows as text there too.
+    for fe, summary in described:
+        fe.description(safe.text(summary))
     # RSS's <link> must be the page, and its self link the .rss file.
     fg.link(href=_abs(ctx, f"{stem}.rss"), rel="self", replace=True)
     fg.link(href=home, rel="alternate")

@@ -587,3 +587,33 @@ def test_search_results_and_facets_show_payloads_as_text(hostile, serve, page):
             box.click()
         assert page.evaluate("typeof window.__pwned") == "undefined", q
     assert dialogs == []
+
+
+def test_feeds_carry_record_text_as_text(hostile):
+    # Feed readers render RSS <description> and Atom type="html" content as HTML: what they would
+    # render must hold no element at all, only the record's text.
+    from defusedxml import ElementTree
+
+    feeds = [p for p in hostile.site.rglob("*") if p.suffix in (".rss", ".atom")]
+    assert feeds
+    rendered = 0
+    for f in feeds:
+        for el in ElementTree.parse(f).iter():
+            name = el.tag.rsplit("}", 1)[-1]
+            as_html = (f.suffix == ".rss" and name == "description") or (
+                name in ("summary", "content", "title", "subtitle") and el.get("type") in ("html", "xhtml"))
+            if as_html and el.text:
+                tags = _Tags()
+                tags.feed(el.text)
+                assert tags.names == [], (f.name, el.text[:120])
+                rendered += 1
+    assert rendered >= N_PAPERS  # the RSS descriptions were there to check
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.names: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.names.append(tag)
