@@ -172,3 +172,13 @@ def test_the_record_cache_notices_an_edit(tmp_path):
     cache = RecordCache(tmp_path / "records.pickle")
     loaded = load_content(content, cache)
     assert cache.misses == 1 and loaded.papers[src.stem].title.startswith("New ")
+
+
+def test_a_docs_file_changed_by_hand_is_rewritten(small, tmp_path):
+    content, site, work, _ = small
+    page = work / "docs" / "index.md"
+    original = page.read_bytes()
+    page.write_bytes(original.replace(b"<h1>", b"<h1>Tampered ", 1))
+    report = build_site(_opts(content, site, work))
+    assert report.docs.written == 1 and page.read_bytes() == original
+    assert _tree(site) == _tree(_fresh(content, tmp_path))
