@@ -183,12 +183,31 @@ def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
         raise BuildFailed(f"MkDocs failed: {type(e).__name__}: {e}; the previous site is untouched") from None
 
 
+def _exchange(a: Path, b: Path) -> bool:
+    """Swap two paths in one step (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
+
+
 def swap_in(new: Path, target: Path) -> None:
-    """Replace ``target`` with ``new`` by renames, so readers never see half a site."""
+    """Replace ``target`` with ``new`` by renames, so readers never see half a site.
+
+    Where the kernel can exchange two folders atomically, ``target`` is never
+    missing either; elsewhere it is, between two renames, for a moment.
+    """
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
-    if target.exists():
-        os.replace(target, old)
-    os.replace(new, target)
+    if target.exists() and _exchange(new, target):
+        os.replace(new, old)  # the previous site, now under the new one's name
+    else:
+        if target.exists():
+            os.replace(target, old)
+        os.replace(new, target)
     if old.exists():
         _discard(old)
 

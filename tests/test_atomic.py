@@ -8,6 +8,7 @@ writes the site, and just before the swap.
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -162,3 +163,19 @@ def test_interrupted_build_leaves_the_site_untouched(sites, tmp_path, point, sig
     build(content, site, work)
     assert snapshot(site) != before
     assert leftovers(site) == []  # what a killed build left behind is removed by the next one
+
+
+def test_swap_never_leaves_the_site_missing(tmp_path, monkeypatch):
+    # The live folder is exchanged with the new one in one step: it is never renamed away.
+    target, new = tmp_path / "site", tmp_path / ".site.new-1"
+    for d, text in ((target, "old"), (new, "new")):
+        (d / "sub").mkdir(parents=True)
+        (d / "sub" / "index.html").write_text(text)
+    renames: list[tuple[str, str]] = []
+    real = os.replace
+    monkeypatch.setattr(build_mod.os, "replace", lambda a, b: (renames.append((str(a), str(b))), real(a, b))[1])
+    build_mod.swap_in(new, target)
+    assert (target / "sub" / "index.html").read_text() == "new"
+    assert not new.exists() and leftovers(target) == []
+    if sys.platform.startswith("linux"):
+        assert all(src != str(target) for src, _ in renames), renames
