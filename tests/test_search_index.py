@@ -12,7 +12,7 @@ import pytest
 
 from generator.search.index import IndexOptions, SearchDoc, build_index, ref
 from generator.search.producer import lunr_js, search_files
-from generator.search.text import terms
+from generator.search.text import SEPARATOR, terms
 
 from .conftest import FIXTURES, REALDATA
 
@@ -47,14 +47,15 @@ def test_python_terms_equal_lunr_js_terms_on_real_text(tmp_path):
     script = """
 const lunr = require(process.argv[1]);
 const words = require('fs').readFileSync(0, 'utf8').split('\\n').filter(Boolean);
+const sep = new RegExp(process.argv[2]);
 const out = words.map(w => {
-  const toks = lunr.tokenizer(w).map(t => lunr.trimmer(t)).filter(t => t && t.toString())
+  const toks = w.split(sep).filter(Boolean).map(x => new lunr.Token(x.toLowerCase(), {})).map(t => lunr.trimmer(t)).filter(t => t && t.toString())
     .map(t => lunr.stopWordFilter(t)).filter(Boolean).map(t => lunr.stemmer(t).toString());
   return toks.join(' ');
 });
 process.stdout.write(JSON.stringify(out));
 """
-    res = subprocess.run([NODE or "node", "-e", script, _lunr_path(tmp_path)], input="\n".join(words),
+    res = subprocess.run([NODE or "node", "-e", script, _lunr_path(tmp_path), SEPARATOR], input="\n".join(words),
                          capture_output=True, text=True, check=True, timeout=60)
     js = json.loads(res.stdout)
     py = [" ".join(terms(w)) for w in words]

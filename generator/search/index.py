@@ -55,7 +55,7 @@ class SearchDoc:
 class IndexOptions:
     shard_bytes: int = 48_000
     """Target size of one shard file (uncompressed JSON)."""
-    body_terms: int = 48
+    body_terms: int = 96
     """An abstract is indexed by at most this many of its terms (highest weight first)."""
     posting_cap: int = 2_000
     """A term keeps at most this many papers' postings (highest weight first)."""

@@ -18,8 +18,11 @@ from functools import lru_cache
 from lunr.stemmer import PorterStemmer
 from lunr.stop_word_filter import WORDS as STOP_WORDS
 
-# lunr.tokenizer.separator = /[\s\-]+/
-_SPLIT = re.compile(r"[\s\-]+")
+# lunr.tokenizer.separator is /[\s\-]+/; we also split on URL and list
+# punctuation so 'github.com/org/tool' or 'a,b' index their parts ('.' stays:
+# ids like 2401.12345).  The worker splits queries with the same SEPARATOR.
+SEPARATOR = r"[\s\-/:,;()\[\]{}\"'?!=&|<>]+"
+_SPLIT = re.compile(SEPARATOR)
 # lunr.trimmer: str.replace(/^\W+/, '').replace(/\W+$/, '') with ASCII \W
 _TRIM_HEAD = re.compile(r"^\W+", re.ASCII)
 _TRIM_TAIL = re.compile(r"\W+$", re.ASCII)

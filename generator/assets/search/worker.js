@@ -21,6 +21,8 @@ var FIELD_ALIASES = {
   id: ['m'], arxiv: ['m'], doi: ['m'], venue: ['m'], topic: ['m'], org: ['m']
 };
 var ALL_FIELDS = ['t', 'a', 'm', 'b'];
+// The build's word separator (generator/search/text.py SEPARATOR): lunr's, plus URL and list punctuation.
+var SEPARATOR = /[\s\-\/:,;()\[\]{}"'?!=&|<>]+/;
 
 function getJSON(url) {
   return fetch(url).then(function (r) {
@@ -89,7 +91,7 @@ function parse(q, live) {
   }
   var endsWord = live && /\S$/.test(q) && !/"$/.test(q);
   pieces.forEach(function (p, i) {
-    var words = p.text.toLowerCase().split(lunr.tokenizer.separator);
+    var words = p.text.toLowerCase().split(SEPARATOR);
     if (p.quoted && words.length > 1) out.phrases.push(p.text.toLowerCase().trim());
     words.forEach(function (w, j) {
       var raw = lunr.trimmer(new lunr.Token(w, {})).toString();
@@ -214,10 +216,13 @@ function search(msg) {
     var required = parsed.clauses.filter(function (c) { return c.required; }).length;
     if (n) {
       refs = Object.keys(total);
-      var all = refs.filter(function (r) { return hits[r] % 1000 === n; });
-      // Papers with every term form the result set when there are any;
-      // otherwise partial matches, ranked by a coordination factor.
-      if (all.length) refs = all;
+      // Papers with all terms, or all but one in three (an abstract is
+      // indexed by its most distinctive terms only, so a paper can miss a
+      // common one), form the result set; if there are none, any match.
+      // A coordination factor ranks fuller matches first.
+      var need = Math.max(1, n - Math.floor(n / 3));
+      var most = refs.filter(function (r) { return hits[r] % 1000 >= need; });
+      if (most.length) refs = most;
       if (required) refs = refs.filter(function (r) { return Math.floor(hits[r] / 1000) === required; });
     } else {
       refs = [];
