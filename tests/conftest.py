@@ -12,6 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from generator.addons import load_addons
+
+# Add-ons register their hooks and sections on import, in the order of generator/addons.py.
+# Load them all now, before any test module imports one directly, so in-process builds
+# order head tags and sections exactly as the CLI does.
+load_addons()
+
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 REALDATA = SHARED / "realdata"
