@@ -124,13 +124,15 @@ def test_trending_windows_count_back_from_the_newest_listing():
     cat = load_catalog(EXTRAS).catalog
     first, last, week = trending.trending(cat, 7)
     assert (first, last) == ("2024-02-29", max(cat.by_day))
-    in_week = {pid for d, ids in cat.by_day.items() if first <= d <= last for pid in ids}
+    in_week = {pid for d, ids in cat.by_day.items() if first <= d <= last for pid in ids if cat.papers[pid].upvotes}
     assert set(week) == in_week
     ups = [cat.papers[i].upvotes or 0 for i in week]
     assert ups == sorted(ups, reverse=True)
     _, _, month = trending.trending(cat, 30)
     assert set(week) < set(month)
-    assert set(month) == {pid for ids in cat.by_day.values() for pid in ids}
+    assert set(month) == {pid for ids in cat.by_day.values() for pid in ids}  # every listed fixture paper has votes
+    cat.papers[week[0]].upvotes = None
+    assert week[0] not in trending.trending(cat, 7)[2]  # a paper without votes is not trending
 
 
 def test_trending_page(extras_site):  # noqa: F811 - fixture

@@ -2,8 +2,8 @@
 
 "Now" is the newest listing day in the catalog, not the clock, so the page
 is the same whenever the same catalog is built.  A paper counts in a window
-when any of its listing days falls in it; ranking: upvotes, then the newer
-listing, then title.
+when any of its listing days falls in it and it has at least one upvote;
+ranking: upvotes, then the newer listing, then title.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ def trending(catalog: Catalog, days: int, top: int = TOP) -> tuple[str, str, lis
     for day, ids in catalog.by_day.items():
         if first <= day <= last:
             for pid in ids:
-                newest[pid] = max(newest.get(pid, day), day)
+                if (catalog.papers[pid].upvotes or 0) > 0:  # no votes, nothing trending about it
+                    newest[pid] = max(newest.get(pid, day), day)
     ranked = sorted(newest, key=lambda pid: (-(catalog.papers[pid].upvotes or 0), _neg(newest[pid]),
                                              catalog.papers[pid].title.lower(), pid))
     return first, last, ranked[:top]
@@ -51,7 +52,7 @@ def produce(ctx: Context) -> Iterator[Page]:
     for key, label, days in WINDOWS:
         first, last, ids = trending(cat, days)
         body += f'\n<h2 id="{key}">{label}: {first} to {last}</h2>\n'
-        body += paper_list(ctx, ids, PATH, show_upvotes=True) if ids else "<p>No listed papers in this window.</p>\n"
+        body += paper_list(ctx, ids, PATH, show_upvotes=True) if ids else "<p>No upvoted papers in this window.</p>\n"
     yield Page(PATH, "Trending papers", body, {"description": safe.attr("Most upvoted papers of the week, month and year")},
                kind="listing")
 
