@@ -69,7 +69,7 @@ def opt(strategy):
 source = st.builds(Source, format=text, file=text, key=st.just("") | text)
 author_ref = st.builds(AuthorRef, name=line, id=opt(ident), affiliation=opt(text), orcid=opt(orcid), ids=str_map)
 extra = st.dictionaries(text.filter(lambda k: k not in PAPER_FIELDS and k not in (
-    "id", "name", "aliases", "affiliation", "bio", "orcid", "homepage", "figures", "not_same_as")),
+    "id", "name", "aliases", "affiliation", "bio", "orcid", "homepage", "figures", "not_same_as", "kind")),
     json_value, max_size=3)
 
 paper = st.builds(
@@ -121,6 +121,24 @@ def test_author_round_trips_through_yaml(a):
     back, problems = author_from_record(data, "x.yaml")
     assert problems == []
     assert back == a
+
+
+@SETTINGS
+@given(st.lists(paper, min_size=1, max_size=4, unique_by=lambda p: p.id))
+def test_papers_round_trip_through_json_lines(tmp_path_factory, papers):
+    # Any text a record may hold (U+2028, NUL, ...) survives the JSON Lines reader, one record a line.
+    from generator.ingest import IngestContext
+    from generator.ingest.native import parse
+
+    path = tmp_path_factory.mktemp("jsonl") / "in.jsonl"
+    path.write_text("\n".join(json.dumps(p.to_dict(), ensure_ascii=False) for p in papers) + "\n",
+                    encoding="utf-8")
+    items = list(parse(path, IngestContext()))
+    assert all(isinstance(i, Paper) for i in items), [i for i in items if not isinstance(i, Paper)]
+    for got, want in zip(items, papers, strict=True):
+        assert got.sources[-1] == Source("json", "in.jsonl", want.id)
+        got.sources.pop()
+        assert got == want
 
 
 # --------------------------------------------------------------------------
