@@ -14,9 +14,7 @@ import subprocess
 import sys
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
-import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
@@ -43,41 +41,30 @@ def _diff(a: dict[str, bytes], b: dict[str, bytes]) -> list[str]:
     return sorted(k for k in a.keys() | b.keys() if a.get(k) != b.get(k))
 
 
-@pytest.fixture(scope="module")
-def two_builds(tmp_path_factory) -> tuple[Path, Path, Path]:
-    """The seed content built twice, in parallel processes with different hash seeds, then
-    rebuilt at once in-process over the first build's warm work folder (into a third site)."""
-    roots = [tmp_path_factory.mktemp(f"det{n}") for n in (1, 2)]
+def test_builds_are_byte_identical(tmp_path):
+    # One test, not three sharing a module fixture: under pytest-xdist each worker would
+    # otherwise build the seed site again.
+    roots = [tmp_path / f"det{n}" for n in (1, 2)]
     procs = [_run(["build", "--content", str(ROOT / "content"), "--site-dir", str(r / "site"),
                    "--work-dir", str(r / "work"), "--config-dir", str(ROOT / "site_config")], seed)
              for seed, r in zip((1, 2), roots, strict=True)]
     _wait(procs)
-    warm = tmp_path_factory.mktemp("warm") / "site"
+    # Straight after, in-process, over the first build's warm work folder (caches, unchanged Markdown).
+    warm = tmp_path / "warm"
     build(ROOT / "content", warm, roots[0] / "work")
-    return roots[0], roots[1], warm
 
-
-def test_two_builds_are_byte_identical(two_builds):
-    a, b, _ = two_builds
-    first, second = snapshot(a / "site"), snapshot(b / "site")
+    # Two processes with different hash seeds, separate folders: the same bytes, Markdown too.
+    first, second = snapshot(roots[0] / "site"), snapshot(roots[1] / "site")
     assert len(first) > 300
     assert _diff(first, second) == []
-    # The generated Markdown too: it is what incremental builds compare.
-    assert _diff(snapshot(a / "work" / "docs"), snapshot(b / "work" / "docs")) == []
-
-
-def test_compressed_files_carry_no_timestamp(two_builds):
-    a, _, _ = two_builds
-    gz = [p for p in (a / "site").rglob("*.gz")]
-    assert gz, "MkDocs writes sitemap.xml.gz"
+    assert _diff(snapshot(roots[0] / "work" / "docs"), snapshot(roots[1] / "work" / "docs")) == []
+    # A warm rebuild gives the same bytes as a cold one.
+    assert _diff(first, snapshot(warm)) == []
+    # Compressed files carry no build time.
+    gz = [p for p in (roots[0] / "site").rglob("*.gz")]
+    assert gz, "the build writes sitemap.xml.gz"
     for p in gz:
         assert p.read_bytes()[4:8] == b"\0\0\0\0", f"{p.name}: gzip header holds a build time"
-
-
-def test_a_warm_rebuild_gives_the_same_bytes(two_builds):
-    a, _, warm = two_builds
-    # In-process, reusing the first build's work folder (caches, unchanged Markdown).
-    assert _diff(snapshot(a / "site"), snapshot(warm)) == []
 
 
 def test_two_ingests_write_the_same_records(tmp_path):
