@@ -159,11 +159,17 @@ def _link_tree(src: Path, dst: Path) -> None:
 
 
 def _same_bytes(a: str, b: str) -> bool:
+    """True when the copy ``b`` still holds the bytes of ``a``."""
     try:
-        if os.path.getsize(a) != os.path.getsize(b):
-            return False
+        sa, sb = os.stat(a), os.stat(b)
     except OSError:
         return False
+    if sa.st_size != sb.st_size:
+        return False
+    # The copy was made after the source was last written (copies get a new mtime):
+    # the bytes are the same without reading 2 x 37,000 side files at 10k papers.
+    if sa.st_mtime_ns < sb.st_mtime_ns:
+        return True
     with open(a, "rb") as fa, open(b, "rb") as fb:
         return fa.read() == fb.read()
 
