@@ -165,8 +165,15 @@ def test_screenshots_paper_and_author(extras_site, seed_site, serve, browser):  
         text = Path(dl.value.path()).read_text(encoding="utf-8")
         assert dl.value.suggested_filename == "ana-muller.bib"
         assert len(bibtexparser.parse_string(text).entries) == 3
-        # The paper page's RIS download.
+        # The paper page's Copy button puts the BibTeX on the clipboard.
         page.goto(base + "papers/graph-neural-chem/")
+        ctx.grant_permissions(["clipboard-read", "clipboard-write"])
+        page.locator('[data-ps-copy="ps-cite-bibtex"]').click()
+        page.wait_for_function("() => document.querySelector('[data-ps-copy=\"ps-cite-bibtex\"]').textContent === 'Copied'")
+        copied = page.evaluate("navigator.clipboard.readText()")
+        assert copied == page.locator("#ps-cite-bibtex").text_content()
+        assert bibtexparser.parse_string(copied).entries[0].key == "muller2024graph"
+        # The paper page's RIS download.
         page.locator("summary", has_text="RIS").click()
         with page.expect_download() as dl:
             page.locator('[data-ps-download="ps-cite-ris"]').click()
