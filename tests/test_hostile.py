@@ -421,9 +421,21 @@ def test_no_record_field_becomes_front_matter(hostile):
         assert "template" not in fm and "location" not in fm, md
         for key, value in fm.items():
             assert json.dumps(value) not in extra_values, (md, key)
-            if isinstance(value, str) and key != "ps_head":
-                # Printed raw by the theme (in text and in attributes): must already be escaped.
-                assert not set(value) & set('<>"'), (md, key, value)
+            if key != "ps_head":
+                # Printed raw by the theme (in text and in attributes): must already be escaped,
+                # strings nested in lists and mappings too.
+                for text in _strings(value):
+                    assert not set(text) & set('<>"'), (md, key, text)
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for k, v in value.items() for s in _strings(k) + _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []
 
 
 # --------------------------------------------------------------------------
