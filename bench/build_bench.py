@@ -116,14 +116,17 @@ def _run_child(kind: str, out: Path, *extra: str) -> dict[str, Any]:
     return data
 
 
-def _timed_subprocess(cmd: list[str], cwd: Path) -> dict[str, Any]:
+def _timed_subprocess(cmd: list[str], cwd: Path, fatal: bool = True) -> dict[str, Any]:
     """Run a peer's build under /usr/bin/time -v (wall time and peak RSS)."""
     timer = ["/usr/bin/time", "-v"] if Path("/usr/bin/time").exists() else []
     t = time.perf_counter()
     proc = subprocess.run(timer + cmd, cwd=cwd, capture_output=True, text=True)
     wall = time.perf_counter() - t
     if proc.returncode != 0:
-        sys.stderr.write(proc.stdout[-3000:] + proc.stderr[-3000:])
+        sys.stderr.write(proc.stdout[-1000:] + proc.stderr[-1000:])
+        if not fatal:
+            log(f"{cmd[0]} failed (exit {proc.returncode}); left out of the table")
+            return {}
         raise SystemExit(f"{cmd[0]} failed (exit {proc.returncode})")
     m = re.search(r"Maximum resident set size \(kbytes\): (\d+)", proc.stderr)
     return {"total": wall, "rss_main_mb": int(m.group(1)) / 1024 if m else None}
@@ -191,6 +194,8 @@ def write_hugo(pages: dict[str, tuple[str, str]], root: Path) -> Path:
         rel = re.sub(r"(^|/)index\.md$", r"\1_index.md", rel)
         p = content / rel
         p.parent.mkdir(parents=True, exist_ok=True)
+        # "{{" would open a Hugo shortcode: break it, the text stays the same length.
+        body = body.replace("{{", "{ {")
         p.write_text(json.dumps({"title": title}) + "\n\n" + body + "\n", encoding="utf-8")
     layouts = root / "layouts" / "_default"
     layouts.mkdir(parents=True)
@@ -269,7 +274,7 @@ def bench_content(name: str, content: Path, work: Path, args: argparse.Namespace
         if shutil.which("hugo"):
             hugo = write_hugo(pages, work / "hugo")
             log(f"[{name}] hugo: {len(pages)} plain pages")
-            res["hugo"] = _timed_subprocess(["hugo", "--quiet"], hugo)
+            res["hugo"] = _timed_subprocess(["hugo", "--quiet"], hugo, fatal=False)
         shutil.rmtree(floor, ignore_errors=True)
         shutil.rmtree(work / "hugo", ignore_errors=True)
     return res
