@@ -296,8 +296,10 @@ def _type_mine(page, q: str) -> None:
 
 
 def _type_material(page, q: str) -> None:
-    # At desktop width material's search input sits in the header, visible.
+    # At desktop width material's search input sits in the header, visible.  Material
+    # reacts to key events, not to a bare value change: end with a key press.
     page.fill("input[data-md-component=search-query]", q)
+    page.press("input[data-md-component=search-query]", "End")
 
 
 def first_result(browser, base: str, system: str, q: str, pid: str,
