@@ -25,7 +25,7 @@ from . import incremental
 from .cache import RecordCache
 from .catalog import build_catalog
 from .config import SiteConfig, load_config
-from .content import load_content
+from .content import load_content, read_record
 from .errors import PapershelfError, Problem
 from .generate import GenerateStats, write_docs
 from .pages.common import Context
@@ -283,7 +283,12 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     """
     report = BuildReport()
     cache = RecordCache(opts.work_dir / "records.pickle") if opts.incremental else None
-    ctx, config = load_catalog(opts, report, cache)
+    with _bar(opts, "records", "file") as bar:
+        def read(path: Path, rel: str, kind: str) -> Any:
+            bar.update(1)
+            return (cache or read_record)(path, rel, kind)
+
+        ctx, config = load_catalog(opts, report, read)
     if cache is not None:
         cache.save()
         report.cache_hits = cache.hits
