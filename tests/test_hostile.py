@@ -70,6 +70,9 @@ PAYLOADS: dict[str, str] = {
     "bidi-override": f"\u202e<script>{JS}</script>\u202c",
     # Blank lines inside a fenced block: if they ended the page's raw HTML block, MkDocs'
     # Markdown would turn the text after them into a live link.
+    # For the BibTeX export: LaTeX that reads, writes or defines, dressed as inline math.
+    "latex-in-math": rf"$\input{{/etc/passwd}}$ $\immediate\write18{{echo {MARK}}}$ $\def\x{{y}}$ "
+                     rf"$\begin{{filecontents}}{{{MARK}.tex}}x\end{{filecontents}}$",
     "markdown-fenced-blank-lines": f"```\nx\n\n[x](javascript:{JS})\n\n<script>{JS}</script>\n```\n\nafter",
 }
 # URLs a record may carry in url/pdf/code/homepage: all must be refused (reported), never linked.
@@ -132,6 +135,8 @@ def paper_records() -> list[dict[str, Any]]:
         for k, key in enumerate(EXTRA_KEYS):
             rec[key] = _p(i + 17 + k) if key != "template" else "redirect.html"
         out.append(rec)
+    # LaTeX payloads where the BibTeX export carries them (the rotation puts them in other fields).
+    out[1]["abstract"] += " " + PAYLOADS["latex-in-math"]
     # One record with good links, to prove safe links still render.
     out[0]["url"] = "https://example.org/paper?a=1&b=2"
     out[0]["code"] = "https://github.com/example/repo"
@@ -304,6 +309,7 @@ INERT_AS_RAW_HTML = {
     "entity-double-decode", "numeric-entity", "jinja-template", "yaml-special", "markdown-heading-emphasis",
     "markdown-link-javascript", "markdown-image-javascript", "markdown-autolink", "markdown-reference-link",
     "markdown-attr-list", "yaml-front-matter", "math-href", "cdata", "html-comment-trick", "script-split-nested",
+    "latex-in-math",
 }
 
 
@@ -629,3 +635,21 @@ class _Tags(HTMLParser):
 
     def handle_starttag(self, tag, attrs):
         self.names.append(tag)
+
+
+UNSAFE_TEX = re.compile(r"\\(input|include|write\d*|immediate|openout|openin|def|edef|gdef|csname|catcode|special|href"
+                        r"|url)(?![A-Za-z])|\\begin\s*\{filecontents")
+
+
+def test_bibtex_exports_pass_no_live_latex(hostile):
+    # BibTeX output keeps $math$ for LaTeX to typeset: it must not carry \input, \write18, \def, ...
+    bibs = sorted(hostile.site.rglob("*.bib"))
+    assert bibs
+    seen = 0
+    for f in bibs:
+        text = f.read_text(encoding="utf-8")
+        assert not UNSAFE_TEX.search(text), (f.name, UNSAFE_TEX.search(text))
+        seen += text.count("textbackslash{}input")
+    assert seen  # the payload did reach the exports, escaped
+    # Ordinary math still passes through as math.
+    assert "$E = mc^2$" in (hostile.site / "catalog.bib").read_text(encoding="utf-8")

@@ -8,6 +8,7 @@ catalog gains a paper that collides with it.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from ..ids import fold
@@ -30,12 +31,46 @@ _SPECIAL_RE = re.compile(r"[\\{}&%#_~^$]")
 _MATH = re.compile(r"((?<![\\$\w])\$(?=\S)[^$\n]{1,400}?(?<=\S)\$(?![\w$]))")
 
 
+# Control words that define, read, write or link: never passed through from a record, even
+# though the math converter knows some of them.
+_UNSAFE_TEX = {"\\def", "\\href", "\\url", "\\class", "\\style", "\\unicode", "\\DeclareMathOperator",
+               "\\newcommand", "\\renewcommand", "\\providecommand"}
+
+
+_MATH_ENVS = {"matrix", "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "smallmatrix", "cases", "array",
+              "aligned", "alignedat", "gathered", "split", "subarray", "align", "align*", "equation", "equation*"}
+
+
+@functools.cache
+def _math_commands() -> frozenset[str]:
+    """The control words of ordinary math: those latex2mathml (a maintained converter) knows."""
+    from latex2mathml import commands
+    from latex2mathml.symbols_parser import SYMBOLS
+
+    known = {v for k, v in vars(commands).items() if k.isupper() and isinstance(v, str) and v.startswith("\\")}
+    return frozenset((known | set(SYMBOLS)) - _UNSAFE_TEX)
+
+
+def _plain_math(part: str) -> bool:
+    """True for "$...$" that is only math: braces balanced, no \\input, \\write18, \\def, ..."""
+    if part.count("{") != part.count("}"):
+        return False
+    # \\begin{filecontents} writes a file: only the math environments may open.
+    if any(env not in _MATH_ENVS for env in re.findall(r"\\(?:begin|end)\s*\{([^}]*)\}", part)):
+        return False
+    return all(word in _math_commands() for word in re.findall(r"\\[A-Za-z]+", part))
+
+
 def escape(value: str) -> str:
-    """A value safe inside BibTeX braces: specials escaped, $math$ kept as math."""
+    """A value safe inside BibTeX braces: specials escaped, $math$ kept as math.
+
+    Math passes through only when every control word in it is ordinary math, so a record
+    cannot hand LaTeX an \\input, \\write18 or \\def to run when the .bib is compiled.
+    """
     value = " ".join(value.split())
     out = []
     for i, part in enumerate(_MATH.split(value)):
-        if i % 2 == 1 and part.count("{") == part.count("}"):
+        if i % 2 == 1 and _plain_math(part):
             out.append(part)  # inline math passes through; braces balanced
         else:
             out.append(_SPECIAL_RE.sub(lambda m: _SPECIAL[m.group(0)], part))
