@@ -130,7 +130,8 @@
       more.id = 'ps-hopt-more';
       var a = el('a', null, res.total ? 'All ' + res.total.toLocaleString('en') + ' results for “' + q + '”'
                                         : 'No papers match “' + q + '”');
-      a.href = searchPageUrl(q);
+      // Sites built without the search page ("search" not among the page kinds) get no link.
+      if (!readyInfo || readyInfo.page) a.href = searchPageUrl(q);
       more.appendChild(a);
       if (res.fuzzy && res.total) more.appendChild(el('div', 'ps-hit__meta', 'No exact match; showing close spellings'));
       list.appendChild(more);
@@ -164,7 +165,8 @@
         e.preventDefault();
         var its = items();
         var link = active >= 0 && its[active] ? its[active].querySelector('a') : null;
-        location.href = link ? link.href : searchPageUrl(input.value.trim());
+        if (link) location.href = link.href;
+        else if (!readyInfo || readyInfo.page) location.href = searchPageUrl(input.value.trim());
       }
     });
     document.addEventListener('click', function (e) {
