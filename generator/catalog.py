@@ -16,6 +16,9 @@ from .ids import author_id, fold, slug
 from .model import Author, AuthorRef, Paper
 
 
+MAX_COAUTHORED = 100  # authors on a paper beyond which its co-author pairs are not counted
+
+
 def name_key(name: str) -> str:
     """A person's name folded for matching: case, accents, 'Last, First' order.
 
@@ -270,11 +273,16 @@ def build_catalog(papers: dict[str, Paper], authors: dict[str, Author]) -> Catal
             resolver.coauthor_names.setdefault(aid, set()).update(keys)
             if aid not in resolved:
                 resolved.append(aid)
+        # Hyper-authored papers (large collaborations) do not make everyone a
+        # co-author of everyone: counting their pairs is quadratic (3,000
+        # authors = 9 million pairs) and says nothing about who works together.
+        pairs = len(resolved) <= MAX_COAUTHORED
         for aid in resolved:
             papers_of[aid].append(p.id)
-            for other in resolved:
-                if other != aid:
-                    coauthors[aid][other] += 1
+            if pairs:
+                for other in resolved:
+                    if other != aid:
+                        coauthors[aid][other] += 1
         for t in p.topics:
             s = slug(t) or "topic"
             cat.by_topic.setdefault(s, []).append(p.id)
