@@ -15,7 +15,6 @@ from .errors import Problem
 from .ids import author_id, fold, slug
 from .model import Author, AuthorRef, Paper
 
-
 MAX_COAUTHORED = 100  # authors on a paper beyond which its co-author pairs are not counted
 
 
