@@ -7,6 +7,7 @@ gets a readable, URL-safe id.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -19,8 +20,12 @@ _ARXIV_OLD = re.compile(r"([a-z-]+(?:\.[A-Z]{2})?/\d{7})(?:v\d+)?")
 _DOI = re.compile(r"(10\.\d{4,9}/[^\s\"<>]+)")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def slug(text: str, max_length: int = 80) -> str:
-    """A lower-case, ASCII, URL-safe slug of ``text`` (may be empty)."""
+    """A lower-case, ASCII, URL-safe slug of ``text`` (may be empty).
+
+    Cached: the same topic, venue and organisation names are slugged once per
+    page that mentions them, and python-slugify is not cheap."""
     return _slugify(text, max_length=max_length, word_boundary=True, save_order=True)
 
 

@@ -34,9 +34,14 @@ MATHML_ATTRS = frozenset(
 SAFE_URL = re.compile(r"^https?://[^\s<>\"'`]+$", re.I)
 
 
+_SPECIAL = re.compile(r"[&<>\"']")
+
+
 def text(value: Any) -> str:
     """Plain text as HTML: every <, >, &, and quote escaped."""
-    return html.escape(str(value), quote=True)
+    s = str(value)
+    # Most names and dates hold nothing to escape; skip html.escape's five passes.
+    return html.escape(s, quote=True) if _SPECIAL.search(s) else s
 
 
 attr = text  # the same escaping is right inside a double-quoted attribute

@@ -63,7 +63,15 @@ def bib_of(ctx: Context, ids: list[str]) -> str:
     """One .bib text with an entry per paper id, in the order given."""
     k = keys(ctx)
     papers = ctx.catalog.papers
-    return "\n".join(bibtex.entry(papers[i], k[i], site_url_of(ctx, paper_url(i))) for i in ids)
+    # A paper is in many listings (topic, venue, year, day, author): one entry text each.
+    cache: dict[str, str] = ctx.extras.setdefault("_bib_entries", {})
+    out = []
+    for i in ids:
+        entry = cache.get(i)
+        if entry is None:
+            entry = cache[i] = bibtex.entry(papers[i], k[i], site_url_of(ctx, paper_url(i)))
+        out.append(entry)
+    return "\n".join(out)
 
 
 def paper_data(ctx: Context, pid: str) -> dict[str, Any]:

@@ -117,7 +117,20 @@ def authors_html(ctx: Context, p: Paper, here: str, limit: int | None = 12) -> s
 
 
 def paper_item(ctx: Context, pid: str, here: str, show_upvotes: bool = False) -> str:
-    """One paper in a listing: linked title, authors, date, venue."""
+    """One paper in a listing: linked title, authors, date, venue.
+
+    A paper appears in many listings; its item depends only on how deep the
+    listing page is (relative links), so it is rendered once per depth."""
+    depth = url_of(here).count("/")
+    cache: dict[tuple[str, int, bool], str] = ctx.extras.setdefault("_paper_items", {})
+    key = (pid, depth, show_upvotes)
+    item = cache.get(key)
+    if item is None:
+        item = cache[key] = _paper_item(ctx, pid, here, show_upvotes)
+    return item
+
+
+def _paper_item(ctx: Context, pid: str, here: str, show_upvotes: bool) -> str:
     p = ctx.catalog.papers[pid]
     bits = []
     if p.date:
