@@ -108,24 +108,42 @@ def synth_papers(n: int, seed: int = 4) -> list:
 def known_queries(papers: list, count: int, seed: int = 7) -> list[tuple[str, str, str]]:
     """(paper id, distinctive-words query, title) for ``count`` papers.
 
-    The words are each paper's 3-4 rarest abstract words (by document
-    frequency over the catalog), no stop words, at least 5 letters.
+    The words are a paper's rarest abstract words (by document frequency
+    over the catalog; no stop words, at least 5 letters), added rarest first
+    until at most 5 papers contain them all (3-4 words).  A synthetic paper
+    whose sentences all recur elsewhere has no such words and is not picked:
+    no system could tell it from its twins.
     """
     from generator.search.text import STOPS
 
     word = re.compile(r"[A-Za-z][A-Za-z]{4,}")
     df: Counter[str] = Counter()
     words_of = []
-    for p in papers:
+    holders: dict[str, set[int]] = {}
+    for k, p in enumerate(papers):
         ws = {w.lower() for w in word.findall(p.abstract or "")} - STOPS
         words_of.append(ws)
         df.update(ws)
+        for w in ws:
+            holders.setdefault(w, set()).add(k)
     rng = random.Random(seed)
-    picks = rng.sample(range(len(papers)), min(count, len(papers)))
+    order = list(range(len(papers)))
+    rng.shuffle(order)
     out = []
-    for i in picks:
-        ws = sorted(words_of[i], key=lambda w: (df[w], w))[: 3 + (i % 2)]
-        out.append((papers[i].id, " ".join(ws), papers[i].title))
+    for i in order:
+        ranked = sorted(words_of[i], key=lambda w: (df[w], w))
+        picked: list[str] = []
+        common: set[int] | None = None
+        for w in ranked:
+            picked.append(w)
+            common = holders[w] if common is None else common & holders[w]
+            if len(picked) >= 3 and (len(common) <= 5 or len(picked) == 4):
+                break
+        if len(picked) < 3 or common is None or len(common) > 5:
+            continue
+        out.append((papers[i].id, " ".join(picked), papers[i].title))
+        if len(out) == count:
+            break
     return out
 
 
@@ -400,7 +418,7 @@ def dir_bytes(path: Path, sub: str) -> int:
 
 
 def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: bool, template: Path | None,
-             peer_known: int = 60) -> dict:
+             peer_known: int = 60, skip: tuple[str, ...] = ()) -> dict:
     print(f"[{n:,} papers] synthesising…", flush=True)
     papers = synth_papers(n)
     known = known_queries(papers, n_known)
@@ -423,8 +441,9 @@ def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: boo
                                         for k, v in sites.__dict__.items()}), encoding="utf-8")
     systems = {"papershelf": ("mine", sites.mine)}
     if peers and template is None:
-        systems["material"] = ("material", sites.material)
-        if sites.pagefind:
+        if "material" not in skip:
+            systems["material"] = ("material", sites.material)
+        if sites.pagefind and "pagefind" not in skip:
             systems["pagefind"] = ("pagefind", sites.pagefind)
     row: dict = {"n": n, "index_ms_per_paper": 1000 * sites.index_s / n, "index_cpu_ms_per_paper":
                  1000 * sites.index_cpu / n, "notes": sites.notes,
@@ -491,6 +510,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--known", type=int, default=200, help="known papers for the quality check")
     ap.add_argument("--first", type=int, default=10, help="queries timed from a cold page load")
     ap.add_argument("--peer-known", type=int, default=60, help="known papers for material's (slow) quality check")
+    ap.add_argument("--skip", nargs="*", default=[], help="peers to leave out (material, pagefind)")
     ap.add_argument("--no-peers", action="store_true", help="measure Papershelf only")
     ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
@@ -505,7 +525,7 @@ def main(argv: list[str] | None = None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for n in sizes:
                 rows.append(run_size(n, browser, work / str(n), args.known, args.first, not args.no_peers, None,
-                                     args.peer_known))
+                                     args.peer_known, tuple(args.skip)))
                 print_table(rows[-1:])  # as soon as a size is done
             if args.full:
                 template = work / str(sizes[0]) / "mine"
