@@ -224,9 +224,7 @@ def head_hook(ctx: Context, page: Page) -> str:
             tags.append(f'<link rel="alternate" type="{mime}" title="{safe.attr(f"{title} ({label})")}" '
                         f'href="{safe.attr(rel(page.path, f"{stem}.{ext}"))}">')
         if page.kind != "author":  # author pages show it in their own section (extras_author)
-            head, sep, rest = page.body.partition("</h1>\n")
-            line = subscribe_html(ctx, page.path, stem)
-            page.body = head + sep + line + rest if sep else line + page.body
+            page.insert_after_heading(subscribe_html(ctx, page.path, stem))
     return "\n".join(tags)
 
 

@@ -135,21 +135,7 @@ class Paper:
 
     def to_dict(self) -> dict[str, Any]:
         """The native record, empty fields left out, in the documented order."""
-        d: dict[str, Any] = {}
-        for name in PAPER_FIELDS:
-            value = getattr(self, name)
-            if name == "authors":
-                value = [a.to_value() for a in value]
-            elif name == "sources":
-                value = [s.to_dict() for s in value]
-            elif name == "ids":
-                value = dict(sorted(value.items()))
-            if value in (None, "", [], {}):
-                continue
-            d[name] = value
-        for k in sorted(self.extra):
-            d[k] = self.extra[k]
-        return d
+        return _record_dict(self, PAPER_FIELDS)
 
 
 @dataclass(slots=True)
@@ -171,19 +157,28 @@ class Author:
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        d: dict[str, Any] = {}
-        for name in AUTHOR_FIELDS:
-            value = getattr(self, name)
-            if name == "sources":
-                value = [s.to_dict() for s in value]
-            elif name in ("ids", "figures"):
-                value = dict(sorted(value.items()))
-            if value in (None, "", [], {}):
-                continue
-            d[name] = value
-        for k in sorted(self.extra):
-            d[k] = self.extra[k]
-        return d
+        """The native record, empty fields left out, in the documented order."""
+        return _record_dict(self, AUTHOR_FIELDS)
+
+
+def _record_dict(record: Paper | Author, fields: tuple[str, ...]) -> dict[str, Any]:
+    """A record as a plain mapping: known fields in order (empty ones left
+    out, mappings sorted), then unknown fields, sorted, as they were read."""
+    d: dict[str, Any] = {}
+    for name in fields:
+        value = getattr(record, name)
+        if name == "authors":
+            value = [a.to_value() for a in value]
+        elif name == "sources":
+            value = [s.to_dict() for s in value]
+        elif name in ("ids", "figures"):
+            value = dict(sorted(value.items()))
+        if value in (None, "", [], {}):
+            continue
+        d[name] = value
+    for k in sorted(record.extra):
+        d[k] = record.extra[k]
+    return d
 
 
 # --------------------------------------------------------------------------

@@ -58,9 +58,13 @@ def test_keyboard_slash_arrows_enter_escape(seed_site, serve, page):
     assert page.is_hidden("#ps-hresults")
     page.keyboard.press("ArrowDown")
     page.keyboard.type(" ")  # reopen with the same query
-    page.wait_for_selector("#ps-hresults .ps-hit__title")
+    page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]')
+    # Answers to earlier keystrokes may still land and redraw the list (which
+    # resets the selection); let them settle on a loaded machine.
+    page.wait_for_load_state("networkidle")
+    page.wait_for_timeout(300)
     page.keyboard.press("ArrowDown")
-    assert page.get_attribute("#ps-hopt-0", "aria-selected") == "true"
+    page.wait_for_selector('#ps-hopt-0[aria-selected="true"]', timeout=3000)
     page.keyboard.press("Enter")
     page.wait_for_url("**/" + paper_url(p.id))
     assert page.js_errors == []

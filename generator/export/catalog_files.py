@@ -159,8 +159,7 @@ def listing_hook(ctx: Context, page: Page) -> str:
     link = (f'<p class="ps-downloads"><a class="ps-download" href="{safe.attr(href)}" download="{safe.attr(name)}">'
             f'Download all {n:,} paper{"s" if n != 1 else ""} as BibTeX (.bib)</a></p>\n')
     # Right under the listing's heading, where a reader looks for it.
-    head, sep, rest = page.body.partition("</h1>\n")
-    page.body = head + sep + link + rest if sep else link + page.body
+    page.insert_after_heading(link)
     return ""
 
 

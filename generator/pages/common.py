@@ -40,6 +40,18 @@ class Page:
     def url(self) -> str:
         return url_of(self.path)
 
+    def insert_after_heading(self, html: str) -> None:
+        """Put ``html`` right under the page's <h1> (and its lead paragraph, if
+        any): where add-ons place download, feed and trending links."""
+        head, sep, rest = self.body.partition("</h1>\n")
+        if not sep:
+            self.body = html + self.body
+            return
+        if rest.lstrip("\n").startswith('<p class="ps-lead">'):
+            lead, psep, rest = rest.partition("</p>\n")
+            head, sep = head + sep + lead + psep, ""
+        self.body = head + sep + html + rest
+
     def render(self) -> str:
         # Front matter goes through the YAML emitter; the title is HTML-escaped
         # because the theme prints page.meta.title into HTML unescaped.

@@ -61,8 +61,7 @@ def chart_hook(ctx: Context, page: Page) -> str:
     if data:
         name = ctx.catalog.names.get(f"{label}:{key}", key)
         svg = charts.columns(f"Papers on {name} per year" if kind == "topics" else f"Papers of {name} per year", data)
-        head, sep, rest = page.body.partition("</h1>\n")
-        page.body = head + sep + svg + "\n" + rest if sep else svg + page.body
+        page.insert_after_heading(svg + "\n")
     return ""
 
 

@@ -62,8 +62,7 @@ def link_hook(ctx: Context, page: Page) -> str:
     if not ctx.catalog.by_day or "daily" not in ctx.config.pages or page.path not in ("index.md", "daily/index.md"):
         return ""
     line = f'<p class="ps-trending-link"><a href="{rel(page.path, "trending/")}">Trending: most upvoted this week, month and year →</a></p>\n'
-    head, sep, rest = page.body.partition("</h1>\n")
-    page.body = head + sep + line + rest if sep else line + page.body
+    page.insert_after_heading(line)
     return ""
 
 
