@@ -236,11 +236,4 @@ def author_feed_stem(ctx: Context, aid: str) -> str | None:
     return f"feeds/authors/{safe_slug(aid)}"
 
 
-def _register() -> None:
-    if produce not in generate.EXTRA_PRODUCERS:
-        generate.EXTRA_PRODUCERS.append(produce)
-    if head_hook not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(head_hook)
-
-
-_register()
+generate.register(producers=[produce], head_hooks=[head_hook])

@@ -33,6 +33,17 @@ PREPARERS: list[Callable[[Context], None]] = []
 HEAD_HOOKS: list[Callable[[Context, Page], str]] = []
 
 
+def register(*, producers: Iterable[Callable] = (), preparers: Iterable[Callable] = (),
+             head_hooks: Iterable[Callable] = ()) -> None:
+    """Add an add-on's callables to the registries, each once, in the order given.
+
+    Add-ons call this at import; importing one twice changes nothing."""
+    for items, registry in ((producers, EXTRA_PRODUCERS), (preparers, PREPARERS), (head_hooks, HEAD_HOOKS)):
+        for fn in items:
+            if fn not in registry:
+                registry.append(fn)  # type: ignore[arg-type]
+
+
 @dataclass
 class GenerateStats:
     written: int = 0

@@ -271,5 +271,4 @@ def head(ctx: Context, page: Page) -> str:
     return "\n".join(t for t in tags if t)
 
 
-if head not in generate.HEAD_HOOKS:
-    generate.HEAD_HOOKS.append(head)
+generate.register(head_hooks=[head])

@@ -288,6 +288,22 @@ class _Checker:
         return out
 
 
+def _open_record(d: Any, file: str, line: int | None, fallback_id: str | None,
+                 required: str) -> tuple[_Checker, str | None, str | None]:
+    """What every record is checked for first: a mapping, a valid id, and its
+    one required text field.  Returns the checker and (id, text), None where bad."""
+    record = str(d.get("id") or fallback_id or "?") if isinstance(d, dict) else (fallback_id or "?")
+    c = _Checker(file, record, line)
+    if not isinstance(d, dict):
+        c.bad("-", f"record must be a mapping, not {type(d).__name__}")
+        return c, None, None
+    rid = d.get("id", fallback_id)
+    if not isinstance(rid, str) or not ID_RE.match(rid):
+        c.bad("id", f"must be lower-case letters, digits, '.', '_' or '-' (got {rid!r})")
+        return c, None, None
+    return c, rid, c.text(d, required, required=True)
+
+
 def _author_ref(c: _Checker, i: int, value: Any) -> AuthorRef | None:
     if isinstance(value, str):
         name = " ".join(value.split())
@@ -337,17 +353,8 @@ def paper_from_record(
     that field dropped; only a record without a usable title or id is lost,
     and then the problem list says why.
     """
-    record = str(d.get("id") or fallback_id or "?") if isinstance(d, dict) else (fallback_id or "?")
-    c = _Checker(file, record, line)
-    if not isinstance(d, dict):
-        c.bad("-", f"record must be a mapping, not {type(d).__name__}")
-        return None, c.problems
-    pid = d.get("id", fallback_id)
-    if not isinstance(pid, str) or not ID_RE.match(pid):
-        c.bad("id", f"must be lower-case letters, digits, '.', '_' or '-' (got {pid!r})")
-        return None, c.problems
-    title = c.text(d, "title", required=True)
-    if title is None:
+    c, pid, title = _open_record(d, file, line, fallback_id, "title")
+    if pid is None or title is None:
         return None, c.problems
     authors: list[AuthorRef] = []
     raw_authors = d.get("authors") or []
@@ -417,17 +424,8 @@ def author_from_record(
     d: Any, file: str, line: int | None = None, fallback_id: str | None = None
 ) -> tuple[Author | None, list[Problem]]:
     """Build an Author from a native record; return it (or None) and its problems."""
-    record = str(d.get("id") or fallback_id or "?") if isinstance(d, dict) else (fallback_id or "?")
-    c = _Checker(file, record, line)
-    if not isinstance(d, dict):
-        c.bad("-", f"record must be a mapping, not {type(d).__name__}")
-        return None, c.problems
-    aid = d.get("id", fallback_id)
-    if not isinstance(aid, str) or not ID_RE.match(aid):
-        c.bad("id", f"must be lower-case letters, digits, '.', '_' or '-' (got {aid!r})")
-        return None, c.problems
-    name = c.text(d, "name", required=True)
-    if name is None:
+    c, aid, name = _open_record(d, file, line, fallback_id, "name")
+    if aid is None or name is None:
         return None, c.problems
     orcid = c.text(d, "orcid")
     if orcid and not ORCID_RE.match(orcid):

@@ -133,10 +133,7 @@ def register() -> None:
     if notes_section not in sections:
         at = sections.index(paper_page.abstract) + 1 if paper_page.abstract in sections else len(sections)
         sections.insert(at, notes_section)
-    if _prepare not in generate.PREPARERS:
-        generate.PREPARERS.append(_prepare)
-    if stylesheet not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(stylesheet)
+    generate.register(preparers=[_prepare], head_hooks=[stylesheet])
 
 
 register()

@@ -158,8 +158,7 @@ def section(ctx: Context, p: Paper, here: str) -> str:
 
 
 def _register() -> None:
-    if prepare not in generate.PREPARERS:
-        generate.PREPARERS.append(prepare)
+    generate.register(preparers=[prepare])
     if section not in paper_pages.SECTIONS:
         secs = paper_pages.SECTIONS
         at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)

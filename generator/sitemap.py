@@ -80,9 +80,4 @@ def write_sitemaps(ctx: Context, site_dir: Path) -> list[str]:
     return sorted(files)
 
 
-def _register() -> None:
-    if collect not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(collect)
-
-
-_register()
+generate.register(head_hooks=[collect])

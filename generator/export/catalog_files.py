@@ -163,11 +163,4 @@ def listing_hook(ctx: Context, page: Page) -> str:
     return ""
 
 
-def _register() -> None:
-    if produce not in generate.EXTRA_PRODUCERS:
-        generate.EXTRA_PRODUCERS.append(produce)
-    if listing_hook not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(listing_hook)
-
-
-_register()
+generate.register(producers=[produce], head_hooks=[listing_hook])

@@ -139,10 +139,7 @@ def register() -> None:
         sections[sections.index(paper_page.cited_in_catalog)] = citations_section
     elif citations_section not in sections:
         sections.append(citations_section)
-    if _prepare not in generate.PREPARERS:
-        generate.PREPARERS.append(_prepare)
-    if most_cited not in generate.EXTRA_PRODUCERS:
-        generate.EXTRA_PRODUCERS.append(most_cited)
+    generate.register(preparers=[_prepare], producers=[most_cited])
 
 
 register()

@@ -65,9 +65,4 @@ def chart_hook(ctx: Context, page: Page) -> str:
     return ""
 
 
-def _register() -> None:
-    if chart_hook not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(chart_hook)
-
-
-_register()
+generate.register(head_hooks=[chart_hook])

@@ -78,8 +78,7 @@ def _register() -> None:
     elif cite not in secs:
         at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)
         secs.insert(at, cite)
-    if assets_hook not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(assets_hook)
+    generate.register(head_hooks=[assets_hook])
 
 
 _register()

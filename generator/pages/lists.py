@@ -112,5 +112,4 @@ def list_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
         yield f"lists/{rl.slug}.bib", bib_file(ctx, rl)
 
 
-if list_pages not in generate.EXTRA_PRODUCERS:
-    generate.EXTRA_PRODUCERS.append(list_pages)
+generate.register(producers=[list_pages])

@@ -66,11 +66,4 @@ def link_hook(ctx: Context, page: Page) -> str:
     return ""
 
 
-def _register() -> None:
-    if produce not in generate.EXTRA_PRODUCERS:
-        generate.EXTRA_PRODUCERS.append(produce)
-    if link_hook not in generate.HEAD_HOOKS:
-        generate.HEAD_HOOKS.append(link_hook)
-
-
-_register()
+generate.register(producers=[produce], head_hooks=[link_hook])

@@ -21,7 +21,7 @@ from importlib import resources
 from typing import Any
 
 from .. import safe
-from ..generate import EXTRA_PRODUCERS
+from ..generate import register
 from ..model import Paper
 from ..pages.common import Context, Page, paper_url
 from .index import IndexOptions, SearchDoc, build_index
@@ -107,4 +107,4 @@ def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
         yield Page("search/index.md", "Search", body, {"hide": ["toc"]}, kind="search")
 
 
-EXTRA_PRODUCERS.append(produce)
+register(producers=[produce])
