@@ -10,8 +10,8 @@ the seed abstracts recombined, real author and venue names, fixed seed).
 Then, each in its own process so peak memory is its own:
 
 1. **papershelf**: a full ``build_site`` from an empty work folder, timed per
-   stage (load, catalog, pages, add-ons, MkDocs, swap) with peak RSS of the
-   main process and of the largest page-rendering worker;
+   stage (load, catalog, generate, MkDocs, swap; add-ons as CPU seconds summed
+   over the generating processes) with peak RSS of the main process and of the largest page-rendering worker;
 2. **incremental**: rebuild with nothing changed, after editing one paper's
    abstract, after adding one paper; each timed, with the number of site
    files written again (new inode) against the number whose bytes changed;
@@ -51,39 +51,10 @@ PY = sys.executable
 
 def _child_build(args: argparse.Namespace) -> None:
     """Run one Papershelf build here and write its numbers as JSON."""
-    from generator import generate
     from generator.addons import load_addons
     from generator.build import BuildOptions, build_site
 
     load_addons()
-    addon_time = [0.0]
-
-    def timed_call(fn: Any) -> Any:
-        def wrapper(*a: Any, **k: Any) -> Any:
-            t = time.perf_counter()
-            try:
-                return fn(*a, **k)
-            finally:
-                addon_time[0] += time.perf_counter() - t
-        return wrapper
-
-    def timed_gen(fn: Any) -> Any:
-        def wrapper(ctx: Any) -> Any:
-            it = iter(fn(ctx))
-            while True:
-                t = time.perf_counter()
-                try:
-                    item = next(it)
-                except StopIteration:
-                    addon_time[0] += time.perf_counter() - t
-                    return
-                addon_time[0] += time.perf_counter() - t
-                yield item
-        return wrapper
-
-    generate.PREPARERS[:] = [timed_call(f) for f in generate.PREPARERS]
-    generate.HEAD_HOOKS[:] = [timed_call(f) for f in generate.HEAD_HOOKS]
-    generate.EXTRA_PRODUCERS[:] = [timed_gen(f) for f in generate.EXTRA_PRODUCERS]
     opts = BuildOptions(content=Path(args.content), site_dir=Path(args.site), work_dir=Path(args.work),
                         config_dir=ROOT / "site_config", mkdocs_file=ROOT / "mkdocs.yml",
                         jobs=args.jobs, progress=False, incremental=not args.no_incremental)
@@ -93,7 +64,9 @@ def _child_build(args: argparse.Namespace) -> None:
     total = time.perf_counter() - t
     r = report.render
     out = {
-        "total": total, "timings": report.timings, "addons": addon_time[0], "papers": report.papers,
+        "total": total, "timings": report.timings, "task_seconds": report.docs.seconds, "gen_jobs": report.docs.jobs,
+        "addons": sum(v for k, v in report.docs.seconds.items() if k not in ("papers", "authors", "listings")),
+        "papers": report.papers,
         "authors": report.authors, "pages": report.docs.pages, "docs_written": report.docs.written,
         "rendered": r.rendered if r else None, "reused": r.reused if r else None,
         "full": r.full if r else None, "reason": r.reason if r else "",
@@ -325,7 +298,7 @@ def make_acl(root: Path) -> Path | None:
 # ---------------------------------------------------------------- the table
 
 def table(results: list[dict[str, Any]]) -> str:
-    cols = ["catalog", "papers", "pages", "load", "catalog", "pages", "add-ons", "mkdocs", "total", "ms/paper",
+    cols = ["catalog", "papers", "pages", "load", "catalog", "generate", "add-ons cpu", "mkdocs", "total", "ms/paper",
             "peak MB", "floor", "floor MB", "total/floor", "overhead", "hugo", "no-op", "edit 1", "add 1",
             "edit/full", "rewritten/changed", "identical"]
     rows = []
@@ -336,7 +309,7 @@ def table(results: list[dict[str, Any]]) -> str:
         hugo = r.get("hugo", {}).get("total")
         row = [
             r["name"], f"{f['papers']:,}", f"{f['pages']:,}", f"{t.get('load', 0):.1f}", f"{t.get('catalog', 0):.1f}",
-            f"{t.get('pages', 0) - f['addons']:.1f}", f"{f['addons']:.1f}", f"{t.get('mkdocs', 0):.1f}",
+            f"{t.get('pages', 0):.1f}", f"{f['addons']:.1f}", f"{t.get('mkdocs', 0):.1f}",
             f"{f['total']:.1f}", f"{1000 * f['total'] / max(1, f['papers']):.2f}",
             f"{f['rss_main_mb']:.0f}+{f['rss_worker_mb']:.0f}",
             f"{floor:.1f}" if floor else "-", f"{r['floor']['rss_main_mb']:.0f}" if floor else "-",

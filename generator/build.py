@@ -294,7 +294,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         report.cache_hits = cache.hits
     docs = opts.work_dir / "docs"
     with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
-        report.docs = write_docs(ctx, docs, progress=bar.update)
+        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs))
     # MkDocs builds beside the live site; the swap happens only on success.
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -8,13 +8,16 @@ the docs folder always equals the catalog.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
 import pickle
 import shutil
+import time
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 from .export import bibtex
 from .pages import listings
@@ -50,29 +53,66 @@ class GenerateStats:
     unchanged: int = 0
     removed: int = 0
     pages: int = 0
+    jobs: int = 1
+    # Seconds spent in each kind of task (summed over worker processes): "papers",
+    # "authors", "listings", and each add-on producer by its module name.
+    seconds: dict[str, float] = field(default_factory=dict)
 
 
-def all_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
-    """Every page of the site, in a fixed order."""
+Item = Page | tuple[str, str | bytes]
+Task = tuple[str, Callable[[], Iterable[Item]]]
+CHUNK = 400  # record pages per task: small enough to balance two workers, large enough to be cheap
+
+
+def tasks(ctx: Context) -> list[Task]:
+    """Every page of the site as independent tasks ``(kind, make_items)``, in a fixed order.
+
+    Pages depend on the catalog and the prepared values only, never on each
+    other, so the tasks can run in any order and in any process.
+    """
     kinds = ctx.config.pages
-    yield listings.home(ctx)
+    out: list[Task] = [("listings", lambda: [listings.home(ctx)])]
+
+    def chunked(kind: str, records: list[Any], page: Callable[[Context, Any], Page]) -> None:
+        for i in range(0, len(records), CHUNK):
+            part = records[i:i + CHUNK]
+            out.append((kind, lambda part=part: (page(ctx, r) for r in part)))  # type: ignore[misc]
+
     if "papers" in kinds:
-        yield from listings.all_papers(ctx)
-        for p in ctx.catalog.papers.values():
-            yield paper_page(ctx, p)
+        out.append(("listings", lambda: listings.all_papers(ctx)))
+        chunked("papers", list(ctx.catalog.papers.values()), paper_page)
     if "authors" in kinds:
-        yield from listings.authors_index(ctx)
-        for a in ctx.catalog.authors.values():
-            yield author_page(ctx, a)
+        out.append(("listings", lambda: listings.authors_index(ctx)))
+        chunked("authors", list(ctx.catalog.authors.values()), author_page)
     for kind in ("topics", "venues", "orgs"):
         if kind in kinds:
-            yield from listings.facet_pages(ctx, kind)
+            out.append(("listings", lambda kind=kind: listings.facet_pages(ctx, kind)))  # type: ignore[misc]
     if "years" in kinds:
-        yield from listings.year_pages(ctx)
+        out.append(("listings", lambda: listings.year_pages(ctx)))
     if "daily" in kinds:
-        yield from listings.daily_pages(ctx)
+        out.append(("listings", lambda: listings.daily_pages(ctx)))
     for producer in EXTRA_PRODUCERS:
-        yield from producer(ctx)
+        out.append((producer.__module__.rpartition(".")[2], lambda producer=producer: producer(ctx)))  # type: ignore[misc]
+    return out
+
+
+def all_pages(ctx: Context) -> Iterator[Item]:
+    """Every page of the site, in a fixed order."""
+    for _kind, make in tasks(ctx):
+        yield from make()
+
+
+def collect(ctx: Context, key: str, value: Any) -> None:
+    """Append ``value`` to the list ``ctx.extras[key]``, from any page-writing process.
+
+    For head hooks that gather something from every page (the sitemap's
+    URLs): a worker's additions are sent back and appended in task order, so
+    the list is the same as in a one-process run.
+    """
+    ctx.extras.setdefault(key, []).append(value)
+    pending = ctx.extras.get("_collected")
+    if pending is not None:
+        pending.setdefault(key, []).append(value)
 
 
 def prepare(ctx: Context) -> None:
@@ -108,7 +148,10 @@ class _DocsIndex:
             self.old = {}
         self.new: dict[str, tuple[int, int, bytes]] = {}
 
-    def write(self, rel_path: str, content: str | bytes) -> bool:
+    def put(self, rel_path: str, content: str | bytes) -> tuple[tuple[int, int, bytes], bool]:
+        """Write one file unless unchanged; its index entry and whether it was written.
+
+        Reads ``old`` only, so worker processes can call it side by side."""
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=16).digest()
         old = self.old.get(rel_path)
@@ -117,14 +160,12 @@ class _DocsIndex:
             try:
                 st = os.stat(path)
                 if (st.st_size, st.st_mtime_ns) == old[:2]:
-                    self.new[rel_path] = old
-                    return False
+                    return old, False
             except OSError:
                 pass
         written = write_if_changed(path, data)
         st = os.stat(path)
-        self.new[rel_path] = (st.st_size, st.st_mtime_ns, digest)
-        return written
+        return (st.st_size, st.st_mtime_ns, digest), written
 
     def save(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -134,13 +175,32 @@ class _DocsIndex:
         os.replace(tmp, self.path)
 
 
-def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None = None) -> GenerateStats:
-    """Write every page under ``docs``; remove files that are no longer produced."""
-    stats = GenerateStats()
-    prepare(ctx)
-    keep: set[str] = set()
-    index = _DocsIndex(docs)
-    for item in all_pages(ctx):
+@dataclass
+class _Done:
+    """What one task wrote, sent back from a worker to the parent."""
+
+    kind: str
+    files: list[tuple[str, tuple[int, int, bytes], bool]]
+    pages: int
+    seconds: float
+    collected: dict[str, list[Any]]
+
+
+# Set in the parent right before forking the workers, which inherit it.
+_WORK: dict[str, Any] = {}
+PARALLEL_MIN = 2000  # papers + authors below which one process is faster than two
+
+
+def _run_task(i: int) -> tuple[int, _Done]:
+    ctx: Context = _WORK["ctx"]
+    index: _DocsIndex = _WORK["index"]
+    kind, make = _WORK["tasks"][i]
+    collected: dict[str, list[Any]] = {}
+    ctx.extras["_collected"] = collected
+    start = time.perf_counter()
+    files = []
+    pages = 0
+    for item in make():
         data: str | bytes
         if isinstance(item, Page):
             for hook in HEAD_HOOKS:
@@ -148,18 +208,73 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 if tag:
                     item.head.append(tag)
             rel_path, data = item.path, item.render()
-            stats.pages += 1
+            pages += 1
         else:
             rel_path, data = item
-        if rel_path in keep:
-            raise RuntimeError(f"two pages want the same file {rel_path}")  # a bug, not bad input
-        keep.add(rel_path)
-        if index.write(rel_path, data):
-            stats.written += 1
+        entry, written = index.put(rel_path, data)
+        files.append((rel_path, entry, written))
+    del ctx.extras["_collected"]
+    return i, _Done(kind, files, pages, time.perf_counter() - start, collected)
+
+
+def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, jobs: int,
+               progress: Callable[[int], None] | None) -> tuple[list[_Done], int]:
+    """Run every task, on ``jobs`` forked processes when the catalog is large; results in task order."""
+    _WORK.update(ctx=ctx, index=index, tasks=todo)
+    done: list[_Done | None] = [None] * len(todo)
+    size = len(ctx.catalog.papers) + len(ctx.catalog.authors)
+    try:
+        if jobs > 1 and size >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            # Add-on producers are few and long (feeds, search index): hand them out first so
+            # the many short page chunks fill in around them and both workers end together.
+            order = sorted(range(len(todo)), key=lambda i: (todo[i][0] in _CORE, i))
+            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for i, result in pool.imap_unordered(_run_task, order):
+                    done[i] = result
+                    if progress:
+                        progress(len(result.files))
         else:
-            stats.unchanged += 1
-        if progress:
-            progress(1)
+            jobs = 1
+            for i in range(len(todo)):
+                _, result = _run_task(i)
+                done[i] = result
+                if progress:
+                    progress(len(result.files))
+    finally:
+        _WORK.clear()
+    return [d for d in done if d is not None], jobs
+
+
+_CORE = frozenset({"papers", "authors", "listings"})
+
+
+def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None = None,
+               jobs: int = 1) -> GenerateStats:
+    """Write every page under ``docs``; remove files that are no longer produced.
+
+    With ``jobs`` > 1 a large catalog's pages are made by that many forked
+    processes; the files are the same either way.
+    """
+    stats = GenerateStats()
+    prepare(ctx)
+    keep: set[str] = set()
+    index = _DocsIndex(docs)
+    results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, jobs, progress)
+    for result in results:
+        for rel_path, entry, written in result.files:
+            if rel_path in keep:
+                raise RuntimeError(f"two pages want the same file {rel_path}")  # a bug, not bad input
+            keep.add(rel_path)
+            index.new[rel_path] = entry
+            if written:
+                stats.written += 1
+            else:
+                stats.unchanged += 1
+        stats.pages += result.pages
+        stats.seconds[result.kind] = stats.seconds.get(result.kind, 0.0) + result.seconds
+        if stats.jobs > 1:  # what head hooks gathered in the workers
+            for key, values in result.collected.items():
+                ctx.extras.setdefault(key, []).extend(values)
     # Static assets of the theme add-ons (CSS, JS), copied like pages.
     src = assets_dir()
     for path in sorted(src.rglob("*")):

@@ -51,7 +51,7 @@ def split_sitemap(locs: list[str], base_url: str, limit: int = MAX_URLS) -> dict
 
 def collect(ctx: Context, page: Page) -> str:
     """HEAD_HOOK: remember every generated page's URL for the sitemap."""
-    ctx.extras.setdefault("sitemap_urls", []).append(page.url)
+    generate.collect(ctx, "sitemap_urls", page.url)
     return ""
 
 

@@ -182,3 +182,40 @@ def test_a_docs_file_changed_by_hand_is_rewritten(small, tmp_path):
     report = build_site(_opts(content, site, work))
     assert report.docs.written == 1 and page.read_bytes() == original
     assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
+def test_pages_made_by_two_processes_equal_pages_made_by_one(tmp_path, monkeypatch):
+    """write_docs on forked workers writes the same files, and the sitemap gathers the same URLs."""
+    from generator import generate
+    from generator.build import BuildReport, load_catalog
+
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(generate, "PARALLEL_MIN", 0)
+    monkeypatch.setattr(generate, "CHUNK", 16)  # many tasks, so both workers get papers and authors
+    out = {}
+    for jobs in (1, 2):
+        ctx, _ = load_catalog(_opts(ROOT / "content", tmp_path / "s", tmp_path / "w"), BuildReport())
+        stats = generate.write_docs(ctx, tmp_path / f"docs{jobs}", jobs=jobs)
+        assert stats.jobs == jobs and stats.pages > 250
+        out[jobs] = (_tree(tmp_path / f"docs{jobs}"), ctx.extras["sitemap_urls"], stats.written, stats.pages)
+    assert out[1] == out[2]
+
+
+def test_theme_fragments_rendered_once_per_folder_equal_fragments_rendered_per_page(small, tmp_path, monkeypatch):
+    """The tabs and nav sidebar memo (FragmentMemo) changes no byte of any page."""
+    content, site, work, _ = small
+    used = {}
+
+    class NoMemo(incremental.FragmentMemo):
+        def has(self, name, page):
+            return False
+
+        def put(self, name, page, html):
+            used[name] = used.get(name, 0) + 1
+            return ""
+
+    monkeypatch.setattr(incremental, "FragmentMemo", NoMemo)
+    plain = tmp_path / "plain"
+    build_site(_opts(content, plain / "site", plain / "work"))
+    assert used.get("nav", 0) > 20 and used.get("tabs", 0) > 20  # the memo was asked on record pages
+    assert _tree(plain / "site") == _tree(site)
