@@ -111,7 +111,14 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
     from feedgen.feed import FeedGenerator
 
     cat = ctx.catalog
-    entries = [_entry_fields(ctx, cat.papers[i]) for i in ids]
+    # A paper is in many feeds (site-wide, its topics', each author's): its fields are made once.
+    made: dict[str, dict[str, Any]] = ctx.extras.setdefault("_feed_entries", {})
+    entries = []
+    for i in ids:
+        e = made.get(i)
+        if e is None:
+            e = made[i] = _entry_fields(ctx, cat.papers[i])
+        entries.append(e)
     # The feed's own time is its newest paper's; an empty feed takes the catalog's newest day.
     if entries:
         updated = entries[0]["when"]
@@ -168,7 +175,8 @@ def render(ctx: Context, stem: str, title: str, page_url: str, ids: list[str]) -
         ],
     }
     return {f"{stem}.atom": atom, f"{stem}.rss": rss,
-            f"{stem}.json": json.dumps(jf, ensure_ascii=False, sort_keys=True, indent=1) + "\n"}
+            # Compact: an indented dump takes the json module's pure-Python path (8,000 feeds at 10k papers).
+            f"{stem}.json": json.dumps(jf, ensure_ascii=False, sort_keys=True, separators=(",", ":")) + "\n"}
 
 
 # mkdocs-material reads every <link rel="alternate"> as another language of the

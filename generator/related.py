@@ -14,6 +14,7 @@ sparse product ``Q[block] @ X.T`` is computed in row blocks, keeping the top
 from __future__ import annotations
 
 from collections import Counter
+from itertools import chain
 
 import numpy as np
 from scipy import sparse
@@ -121,17 +122,37 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
     Candidates are the newest ``TOPIC_CANDIDATES`` of each of the paper's topics
     (topic lists are kept newest first), so the cost per page is bounded however
     large a topic grows; a full scan per paper would be quadratic in the catalog.
+    The order is (most shared topics, best position in any topic list, id).
     """
     from .ids import slug
 
-    shared: Counter[str] = Counter()
-    rank: dict[str, int] = {}
-    for t in p.topics:
-        for n, other in enumerate(catalog.by_topic.get(slug(t) or "topic", [])[:TOPIC_CANDIDATES]):
-            if other != p.id and other not in exclude:
-                shared[other] += 1
-                rank[other] = min(rank.get(other, n), n)
-    return sorted(shared, key=lambda pid: (-shared[pid], rank[pid], pid))[:limit]
+    lists = [catalog.by_topic.get(slug(t) or "topic", [])[:TOPIC_CANDIDATES] for t in p.topics]
+    shared = Counter(chain.from_iterable(lists))  # counted in C
+    shared.pop(p.id, None)
+    for pid in exclude:
+        shared.pop(pid, None)
+    groups: dict[int, list[str]] = {}
+    for pid, count in shared.items():
+        groups.setdefault(count, []).append(pid)
+    out: list[str] = []
+    for count in sorted(groups, reverse=True):
+        members, need = groups[count], limit - len(out)
+        if need <= 0:
+            break
+        if len(members) <= need:  # the whole group: usually a few papers sharing two or more topics
+            out.extend(sorted(members, key=lambda pid: (min(lst.index(pid) for lst in lists if pid in lst), pid)))
+            continue
+        # Only the group's best ``need``: walk the lists position by position (a paper's
+        # first position is its best), ties at one position by id, until enough are found.
+        wanted, picked = set(members), []
+        for n in range(max(map(len, lists))):
+            at = sorted({lst[n] for lst in lists if n < len(lst) and lst[n] in wanted})
+            wanted.difference_update(at)
+            picked.extend(at)
+            if len(picked) >= need:
+                break
+        out.extend(picked[:need])
+    return out
 
 
 def prepare(ctx: Context) -> None:

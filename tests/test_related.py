@@ -94,3 +94,42 @@ def test_paper_page_shows_similar(extras_site):  # noqa: F811 - fixture
 def test_seed_page_section_before_sources(seed_site):
     html = (seed_site / "papers" / "a-langevin-like-sampler-for-discrete-distributions-2022" / "index.html").read_text()
     assert html.index('id="similar-papers"') < html.index("ps-sources")
+
+
+def _same_topic_reference(catalog, p, exclude, limit=related.TOPIC_SHOWN):
+    """The plain definition: count shared topics over every candidate, then sort them all."""
+    from collections import Counter
+
+    from generator.ids import slug
+
+    shared: Counter[str] = Counter()
+    rank: dict[str, int] = {}
+    for t in p.topics:
+        for n, other in enumerate(catalog.by_topic.get(slug(t) or "topic", [])[:related.TOPIC_CANDIDATES]):
+            if other != p.id and other not in exclude:
+                shared[other] += 1
+                rank[other] = min(rank.get(other, n), n)
+    return sorted(shared, key=lambda pid: (-shared[pid], rank[pid], pid))[:limit]
+
+
+def test_same_topic_equals_the_plain_definition(monkeypatch):
+    """The fast same_topic picks exactly what counting and sorting every candidate picks."""
+    import random
+
+    from generator.catalog import build_catalog
+
+    from .conftest import ROOT as root
+
+    cat = load_catalog(root / "content").catalog
+    # Many papers per topic and small candidate lists, so every branch is taken
+    # (whole groups, a cut group, ties at one position, excluded papers).
+    rng = random.Random(3)
+    topics = ["A", "B", "C", "D", "E"]
+    for p in cat.papers.values():
+        p.topics = rng.sample(topics, rng.randint(0, 3))
+    cat = build_catalog(cat.papers, cat.authors)
+    monkeypatch.setattr(related, "TOPIC_CANDIDATES", 40)
+    for p in cat.papers.values():
+        exclude = set(rng.sample(sorted(cat.papers), 5))
+        for limit in (1, 6, 30):
+            assert related.same_topic(cat, p, exclude, limit) == _same_topic_reference(cat, p, exclude, limit)
