@@ -154,5 +154,5 @@ def test_works_under_a_project_sub_path(seed_site, serve, page):
 
 def test_no_material_search_index_is_shipped(seed_site):
     assert not (seed_site / "search" / "search_index.json").exists()
-    assert (seed_site / "search" / "lunr.js").is_file()
+    assert (seed_site / "search" / "worker.js").is_file()
     assert (seed_site / "search" / "idx" / "manifest.json").is_file()

@@ -181,3 +181,123 @@ def test_search_files_for_the_golden_catalog_are_complete_and_deterministic():
     titles = sorted(r[1] for r in rows)
     assert titles == sorted(" ".join(p.title.split()) for p in ctx.catalog.papers.values())
     assert all(r[0].startswith("papers/") for r in rows)
+
+
+def test_trimmed_terms_are_listed_as_partial_in_their_shard():
+    # Every paper: its own 30 words, plus 'common', which all 20 share.
+    docs = [SearchDoc(f"Doc{i}", [], [], " ".join(f"w{i}x{j}" for j in range(30)) + " common", 2020)
+            for i in range(20)]
+    built = build_index(docs, IndexOptions(body_terms=40, posting_cap=5, shard_bytes=10**9))
+    idx = json.loads(built.shards[0])
+    names = [entry[0] for entry in idx["invertedIndex"]]
+    assert {names[k] for k in idx["partial"]} == {"common"}  # capped at 5 papers; no abstract over 40 terms
+    assert built.partial == {"common"}
+    # 31 terms with room for 30: each abstract drops its lowest-weighted one, the shared word
+    cut = build_index(docs, IndexOptions(body_terms=30, shard_bytes=10**9))
+    assert cut.partial == {"common"}
+    assert build_index(docs, IndexOptions(shard_bytes=10**9)).partial == set()
+    assert json.loads(build_index(docs[:3]).shards[0])["partial"] == []
+
+
+# ---------------------------------------------------------------- the worker itself, in node
+def _paper(k: int, title: str, abstract: str, year: int = 2024):
+    from generator.model import AuthorRef, Paper
+
+    return Paper(id=f"p{k:03d}", title=title, authors=[AuthorRef(f"Author {k}")], abstract=abstract,
+                 date=f"{year}-01-01", venue="arXiv", type="preprint")
+
+
+def _worker_results(tmp_path, papers, queries: list[dict], opts: IndexOptions | None = None) -> list[list[str]]:
+    """Build the search files for ``papers`` and run the real search/worker.js on them in node:
+    the paper ids of each query's hits, best first."""
+    from generator.catalog import build_catalog
+    from generator.config import SiteConfig
+    from generator.pages.common import Context
+    from generator.search.producer import worker_js
+
+    ctx = Context(catalog=build_catalog({p.id: p for p in papers}, {}), config=SiteConfig())
+    for rel, data in search_files(ctx, opts):
+        (tmp_path / rel).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / rel).write_bytes(data)
+    (tmp_path / "search" / "worker.js").write_bytes(worker_js())
+    script = """
+const fs = require('fs'), vm = require('vm');
+const root = process.argv[1] + '/search/', queries = JSON.parse(process.argv[2]);
+global.self = global;
+global.exports = undefined;  // node -e defines it: lunr.js would export to it, not set the global a worker sees
+global.fetch = (u) => Promise.resolve({ok: true, json: () => Promise.resolve(JSON.parse(fs.readFileSync(u, 'utf8')))});
+const waiting = {};
+global.postMessage = (m) => { const f = waiting[m.id || 0]; if (f) { delete waiting[m.id || 0]; f(m); } };
+vm.runInThisContext(fs.readFileSync(root + 'worker.js', 'utf8'));
+(async () => {
+  await new Promise(res => { waiting[0] = res; self.onmessage({data: {type: 'init', root}}); });
+  const out = [];
+  for (let i = 0; i < queries.length; i++) {
+    const q = Object.assign({type: 'query', id: i + 1, limit: 10}, queries[i]);
+    const r = await new Promise(res => { waiting[q.id] = res; self.onmessage({data: q}); });
+    if (r.type !== 'results') throw new Error(r.error);
+    out.push(r.hits.map(h => h.row[0]));
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch(e => { console.error(e); process.exit(1); });
+"""
+    got = json.loads(_node(script, str(tmp_path), json.dumps(queries)))
+    return [[re.sub(r"^papers/|/$", "", url) for url in hits] for hits in got]
+
+
+@needs_node
+def test_worker_ranks_papers_with_every_word_first(tmp_path):
+    filler = "We report experiments on standard benchmarks and compare against strong baselines."
+    papers = [
+        # two of the three words, both in the title (6x weight), short abstract
+        _paper(0, "Quantile critics", filler),
+        _paper(1, "Quantile critics for control", filler),
+        # all three words, only in a long abstract
+        _paper(2, "A study of value estimation", "We train quantile critics with subsampled targets. " + filler * 4),
+    ] + [_paper(k, f"Unrelated paper {k}", filler) for k in range(3, 40)]
+    [hits] = _worker_results(tmp_path, papers, [{"q": "quantile critics subsampled"}])
+    assert hits[0] == "p002"
+    assert set(hits[1:3]) == {"p000", "p001"}  # near matches follow
+
+
+@needs_node
+def test_worker_does_not_count_a_trimmed_term_against_a_paper(tmp_path):
+    # 'model' is in every abstract; with a posting cap of 5 most papers are not listed under it.
+    papers = [_paper(k, f"Paper number {k}", f"A model of things, item {k}.") for k in range(30)]
+    papers.append(_paper(30, "Another paper", "A model of rare zebra herds. " + "Model model model. " * 3))
+    papers.append(_paper(31, "Yet another paper", "Rare zebra herds, counted from the air."))
+    opts = IndexOptions(posting_cap=5)
+    [hits, alone] = _worker_results(tmp_path, papers, [{"q": "zebra model"}, {"q": "zebra"}], opts)
+    # p031 lacks 'model' but a capped term says nothing about papers it does not list:
+    # both zebra papers stay ahead of the 'model'-only ones.
+    assert set(hits[:2]) == {"p030", "p031"}
+    assert set(alone) == {"p030", "p031"}
+
+
+@needs_node
+def test_worker_puts_a_title_with_every_word_and_the_exact_title_first(tmp_path):
+    papers = [
+        _paper(0, "Diffusion transformers", "Video, video and more video from diffusion transformers."),
+        _paper(1, "Scaling up diffusion models and transformers for long video generation, editing and control",
+               "Results."),
+        _paper(2, "Video generation", "Diffusion transformers for video generation, with diffusion transformers."),
+    ] + [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(3, 30)]
+    hits = _worker_results(tmp_path, papers, [{"q": "diffusion transformers video"}, {"q": "Video generation"},
+                                              {"q": "video generation", "live": True}])
+    # p000's short title holds two of the words (a higher BM25 sum); p001's long title holds all three
+    assert hits[0][:2] == ["p001", "p000"]
+    assert hits[1][0] == "p002" and hits[2][0] == "p002"  # the exact title
+
+
+def test_result_rows_leave_abstracts_to_their_own_files():
+    from generator.catalog import build_catalog
+    from generator.config import SiteConfig
+    from generator.pages.common import Context
+
+    papers = [_paper(k, f"Paper {k}", f"Abstract number {k}.") for k in range(40)]
+    files = dict(search_files(Context(catalog=build_catalog({p.id: p for p in papers}, {}), config=SiteConfig())))
+    rows = json.loads(files["search/idx/d/0.json"])
+    texts = json.loads(files["search/idx/a/0.json"])
+    assert len(rows) == len(texts) == 16 and all(len(r) == 5 for r in rows)
+    assert rows[3][1] == "Paper 3" and texts[3] == "Abstract number 3."
+    assert "search/idx/a/2.json" in files and "search/idx/a/3.json" not in files

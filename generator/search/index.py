@@ -19,7 +19,11 @@ global index would have given.
 Two trims keep shards small at 100,000 papers: an abstract contributes only
 its ``body_terms`` most distinctive terms, and a term found in more than
 ``posting_cap`` papers keeps only its best-weighted postings (such a term
-has a tiny IDF and decides little).
+has a tiny IDF and decides little).  A term that lost postings to either
+trim is listed in its shard's ``partial`` key (lunr.js ignores unknown
+keys): for such a term a paper missing from its postings may still contain
+it, so the browser does not count that against the paper when it ranks
+papers with all query terms first.
 """
 
 from __future__ import annotations
@@ -55,7 +59,7 @@ class SearchDoc:
 class IndexOptions:
     shard_bytes: int = 48_000
     """Target size of one shard file (uncompressed JSON)."""
-    body_terms: int = 96
+    body_terms: int = 200
     """An abstract is indexed by at most this many of its terms (highest weight first)."""
     posting_cap: int = 2_000
     """A term keeps at most this many papers' postings (highest weight first)."""
@@ -67,6 +71,7 @@ class BuiltIndex:
     bounds: list[str] = field(default_factory=list)  # first term of each shard
     terms: int = 0
     postings: int = 0
+    partial: set[str] = field(default_factory=set)  # terms that lost postings to a trim
 
 
 def ref(i: int) -> str:
@@ -135,6 +140,7 @@ def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
 
     # term -> [(doc, field, weight)]
     postings: dict[str, list[tuple[int, str, float]]] = {}
+    partial: set[str] = set()
     for i, ft in enumerate(per_doc):
         for f in FIELDS:
             toks = ft[f]
@@ -148,6 +154,7 @@ def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
                 weighted.append((w, t))
             if f == "b" and len(weighted) > opts.body_terms:
                 weighted.sort(key=lambda wt: (-wt[0], wt[1]))
+                partial.update(t for _, t in weighted[opts.body_terms:])
                 weighted = weighted[: opts.body_terms]
             for w, t in weighted:
                 postings.setdefault(t, []).append((i, f, round(w, 3)))
@@ -160,9 +167,10 @@ def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
                 total[d] = total.get(d, 0.0) + w
             keep = {d for d, _ in sorted(total.items(), key=lambda dw: (-dw[1], dw[0]))[: opts.posting_cap]}
             postings[t] = [p for p in plist if p[0] in keep]
+            partial.add(t)
 
     refs = [ref(i) for i in range(n)]
-    out = BuiltIndex(terms=len(postings))
+    out = BuiltIndex(terms=len(postings), partial=partial)
     chunk: list[str] = []
     size = 0
     for t in sorted(postings):
@@ -170,19 +178,20 @@ def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
         # (one in the inverted index, one in a document vector).
         cost = len(t) + 40 + 22 * len(postings[t])
         if chunk and size + cost > opts.shard_bytes:
-            out.shards.append(_shard(chunk, postings, refs))
+            out.shards.append(_shard(chunk, postings, refs, partial))
             out.bounds.append(chunk[0])
             chunk, size = [], 0
         chunk.append(t)
         size += cost
         out.postings += len(postings[t])
     if chunk or not out.shards:
-        out.shards.append(_shard(chunk, postings, refs))
+        out.shards.append(_shard(chunk, postings, refs, partial))
         out.bounds.append(chunk[0] if chunk else "")
     return out
 
 
-def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]], refs: list[str]) -> bytes:
+def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]], refs: list[str],
+           partial: set[str]) -> bytes:
     """One lunr.js serialized index holding the terms in ``chunk`` (sorted).
 
     Written as text directly: json.dumps over millions of tiny dicts was
@@ -203,6 +212,8 @@ def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]], 
     # terms were visited in order.  Field refs are "field/docRef".
     field_vectors = ",".join(f'["{f}/{refs[d]}",[{",".join(v)}]]' for (f, d), v in sorted(vectors.items()))
     fields_json = json.dumps(list(FIELDS), separators=(",", ":"))
+    # Positions (in chunk) of the terms that lost postings to a trim.
+    cut = ",".join(str(k) for k, t in enumerate(chunk) if t in partial)
     text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{field_vectors}],'
-            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"]}}')
+            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],"partial":[{cut}]}}')
     return text.encode("utf-8")

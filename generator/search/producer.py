@@ -1,15 +1,18 @@
-"""The search add-on: index files, lunr.js and the search page, as side files of the build.
+"""The search add-on: index files, the worker and the search page, as side files of the build.
 
 Everything lands under ``docs/search/``:
 
 - ``idx/manifest.json`` -- paper count, the first term of every shard, file sizes;
   the only file fetched before the first keystroke.
 - ``idx/s/<k>.json`` -- term-range shards in lunr.js's serialized format.
-- ``idx/d/<k>.json`` -- what a result shows (title, authors, year, venue, abstract),
+- ``idx/d/<k>.json`` -- what a result shows (link, title, authors, year, venue),
   ``DOC_CHUNK`` papers per file, fetched for the results on screen.
+- ``idx/a/<k>.json`` -- the same papers' abstracts, fetched by the search page
+  only (for snippets): the box in the header needs none.
 - ``idx/f/<k>.json`` -- facet values (year, venue, topics, orgs, authors),
   ``FACET_BLOCK`` papers per file, fetched by the search page only.
-- ``lunr.js`` -- taken from the installed mkdocs package, not a committed copy.
+- ``worker.js`` -- lunr.js, taken from the installed mkdocs package (not a
+  committed copy), followed by our worker code: one request, not two in a row.
 - ``index.md`` -- the full search page (when "search" is among the page kinds).
 """
 
@@ -36,6 +39,12 @@ def lunr_js() -> bytes:
     """lunr.js as shipped by the installed mkdocs package (its built-in search plugin)."""
     path = resources.files("mkdocs") / "contrib" / "search" / "templates" / "search" / "lunr.js"
     return path.read_bytes()
+
+
+def worker_js() -> bytes:
+    """The web worker: lunr.js, then generator/search/worker.js (which uses the ``lunr`` global)."""
+    own = (resources.files("generator") / "search" / "worker.js").read_bytes()
+    return lunr_js().rstrip() + b"\n\n" + own
 
 
 def search_doc(p: Paper) -> SearchDoc:
@@ -65,10 +74,12 @@ def search_files(ctx: Context, opts: IndexOptions | None = None) -> Iterator[tup
     for k, data in enumerate(built.shards):
         yield f"{DIR}/s/{k}.json", data
     for k in range(0, len(papers), DOC_CHUNK):
+        part = papers[k:k + DOC_CHUNK]
         rows = [[paper_url(p.id) if linked else (p.url or ""), safe.plain(p.title), _authors_line(p), p.year or 0,
-                 p.venue or "", safe.truncate(safe.plain(p.abstract), ABSTRACT_CHARS) if p.abstract else ""]
-                for p in papers[k:k + DOC_CHUNK]]
+                 p.venue or ""] for p in part]
         yield f"{DIR}/d/{k // DOC_CHUNK}.json", _dumps(rows)
+        texts = [safe.truncate(safe.plain(p.abstract), ABSTRACT_CHARS) if p.abstract else "" for p in part]
+        yield f"{DIR}/a/{k // DOC_CHUNK}.json", _dumps(texts)
     for k in range(0, len(papers), FACET_BLOCK):
         rows = [[p.year or 0, p.venue or "", sorted(set(p.topics)), sorted(set(p.orgs)),
                  [a.name for a in p.authors[:10]]] for p in papers[k:k + FACET_BLOCK]]
@@ -99,9 +110,9 @@ SEARCH_PAGE = """<div id="ps-search-page" class="ps-sp" data-ps-search-page>
 
 
 def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
-    """Producer registered with the generator: index files, lunr.js, the search page."""
+    """Producer registered with the generator: index files, the worker, the search page."""
     yield from search_files(ctx)
-    yield "search/lunr.js", lunr_js()
+    yield "search/worker.js", worker_js()
     if "search" in ctx.config.pages:
         body = SEARCH_PAGE.replace("{n:,}", f"{len(ctx.catalog.papers):,}")
         yield Page("search/index.md", "Search", body, {"hide": ["toc"]}, kind="search")

@@ -1,19 +1,26 @@
 /* Papershelf search worker.
  *
+ * The build writes search/worker.js as lunr.js (from the installed mkdocs
+ * package) followed by this file, so the worker is one request.
+ *
  * The index is many small lunr indexes, each holding a contiguous range of
  * terms (see generator/search/index.py).  A query is parsed here, each of its
  * terms is looked up in the one shard that holds it (fetched on first use),
  * and the per-term scores are summed: the build wrote every weight with
  * global statistics, so sums from different shards compare like one index.
- * Nothing but the manifest is fetched before the first query.
+ * Nothing but the manifest is fetched before the first query; the page
+ * fetches it (in parallel with this script) and posts it in.
  */
+(function () {
 'use strict';
 
 var ROOT = '';          // absolute URL of the site's search/ folder
 var manifest = null;    // {n, bounds, chunk, block, page}
-var ready = null;       // Promise: lunr.js and the manifest loaded
+var ready = null;       // Promise: the manifest is in
+var fromPage = null;    // resolves ready with the manifest the page posts
 var shards = {};        // shard number -> Promise<lunr.Index>
 var chunks = {};        // doc chunk number -> Promise<rows>
+var abstracts = {};     // doc chunk number -> Promise<abstracts>
 var blocks = {};        // facet block number -> Promise<rows>
 
 var FIELD_ALIASES = {
@@ -31,14 +38,13 @@ function getJSON(url) {
   });
 }
 
-function init(root) {
-  ROOT = root;
-  // The manifest request goes out first: importScripts blocks while lunr.js loads.
-  var m = getJSON(ROOT + 'idx/manifest.json');
-  ready = new Promise(function (resolve) {
-    importScripts(ROOT + 'lunr.js');
-    resolve();
-  }).then(function () { return m; }).then(function (data) { manifest = data; return data; });
+// msg.pageManifest: the page fetches the manifest itself and posts it
+// (type 'manifest'); otherwise, or if the page's fetch failed, fetch it here.
+function init(msg) {
+  ROOT = msg.root;
+  var m = msg.pageManifest ? new Promise(function (resolve) { fromPage = resolve; })
+                           : getJSON(ROOT + 'idx/manifest.json');
+  ready = m.then(function (data) { manifest = data; return data; });
   return ready;
 }
 
@@ -54,7 +60,14 @@ function shardOf(term) {
 
 function shard(k) {
   if (!shards[k]) {
-    shards[k] = getJSON(ROOT + 'idx/s/' + k + '.json').then(function (data) { return lunr.Index.load(data); });
+    shards[k] = getJSON(ROOT + 'idx/s/' + k + '.json').then(function (data) {
+      var idx = lunr.Index.load(data), partial = {};
+      // Terms that lost postings to the build's trims (see index.py): not
+      // being listed under one of them says nothing about a paper.
+      (data.partial || []).forEach(function (i) { partial[data.invertedIndex[i][0]] = true; });
+      idx.psPartial = partial;
+      return idx;
+    });
   }
   return shards[k];
 }
@@ -62,6 +75,11 @@ function shard(k) {
 function chunk(k) {
   if (!chunks[k]) chunks[k] = getJSON(ROOT + 'idx/d/' + k + '.json');
   return chunks[k];
+}
+
+function abstractsOf(k) {
+  if (!abstracts[k]) abstracts[k] = getJSON(ROOT + 'idx/a/' + k + '.json');
+  return abstracts[k];
 }
 
 function block(k) {
@@ -125,11 +143,12 @@ function scoreClause(c) {
     for (var k = a; k <= b && k < a + 3; k++) if (ks.indexOf(k) < 0) ks.push(k);
   }
   return Promise.all(ks.map(shard)).then(function (idxs) {
-    var scores = {}, fuzzy = false;
+    var scores = {}, title = {}, fuzzy = false, partial = !!idxs[0].psPartial[c.term];
     function add(results, factor) {
       results.forEach(function (r) {
-        var s = r.score * factor;
+        var s = r.score * factor, meta = r.matchData.metadata;
         if (!(r.ref in scores) || scores[r.ref] < s) scores[r.ref] = s;
+        for (var t in meta) if (meta[t].t) title[r.ref] = true;
       });
     }
     add(runTerm(idxs[0], c.term, c.fields, {}), 1);
@@ -145,10 +164,10 @@ function scoreClause(c) {
       var dist = c.raw.length >= 8 ? 2 : 1;
       return Promise.all(near.map(shard)).then(function (nidx) {
         nidx.forEach(function (idx) { add(runTerm(idx, c.term, c.fields, {editDistance: dist}), 0.6); });
-        return {scores: scores, fuzzy: fuzzy};
+        return {scores: scores, title: title, fuzzy: fuzzy, partial: false};
       });
     }
-    return {scores: scores, fuzzy: fuzzy};
+    return {scores: scores, title: title, fuzzy: fuzzy, partial: partial};
   });
 }
 
@@ -190,6 +209,10 @@ function countFacets(refs, rowOf) {
   return c;
 }
 
+// Fewer missing query words first, then titles with every word, then the
+// summed BM25 score, then catalog order.
+function byRank(a, b) { return a.miss - b.miss || b.t - a.t || b.s - a.s || a.i - b.i; }
+
 function norm(s) { return s.toLowerCase().replace(/[^\w\s]/g, ' ').replace(/\s+/g, ' ').trim(); }
 
 function search(msg) {
@@ -204,24 +227,35 @@ function search(msg) {
     return Promise.resolve({total: 0, hits: [], facets: null, terms: [], fuzzy: false});
   }
   return Promise.all(parsed.clauses.map(scoreClause)).then(function (per) {
-    var total = {}, hits = {}, n = parsed.clauses.length, fuzzy = false, refs;
+    var total = {}, hits = {}, titled = {}, n = parsed.clauses.length, fuzzy = false, refs, missing = {};
     per.forEach(function (res, ci) {
       fuzzy = fuzzy || res.fuzzy;
       for (var r in res.scores) {
         total[r] = (total[r] || 0) + res.scores[r];
         hits[r] = (hits[r] || 0) + 1;
+        if (res.title[r]) titled[r] = (titled[r] || 0) + 1;
         if (parsed.clauses[ci].required) hits[r] += 1000;
       }
     });
     var required = parsed.clauses.filter(function (c) { return c.required; }).length;
     if (n) {
       refs = Object.keys(total);
-      // Papers with all terms, or all but one in three (an abstract is
-      // indexed by its most distinctive terms only, so a paper can miss a
-      // common one), form the result set; if there are none, any match.
-      // A coordination factor ranks fuller matches first.
-      var need = Math.max(1, n - Math.floor(n / 3));
-      var most = refs.filter(function (r) { return hits[r] % 1000 >= need; });
+      // A paper's missing count: the query words it lacks, leaving out words
+      // whose postings were trimmed (a paper may have those unlisted) and
+      // words no paper has (a typo without a close match).
+      var complete = per.filter(function (res) { return !res.partial && Object.keys(res.scores).length; });
+      refs.forEach(function (r) {
+        var miss = 0;
+        for (var j = 0; j < complete.length; j++) if (!(r in complete[j].scores)) miss++;
+        missing[r] = miss;
+      });
+      // Papers lacking at most one word in three form the result set (if
+      // there are none, any match), and papers with more of the words rank
+      // first: a paper with every word of a 3-word query beats one with
+      // two of them in its title, as a reader who typed words from the
+      // paper expects.
+      var allow = Math.floor(n / 3);
+      var most = refs.filter(function (r) { return missing[r] <= allow; });
       if (most.length) refs = most;
       if (required) refs = refs.filter(function (r) { return Math.floor(hits[r] / 1000) === required; });
     } else {
@@ -233,22 +267,29 @@ function search(msg) {
     return (needRows ? facetRows(ids) : Promise.resolve(null)).then(function (rowOf) {
       if (hasFilter) ids = ids.filter(function (i) { return matchesFilters(rowOf(i), f, years); });
       var scored = ids.map(function (i) {
-        var r = i.toString(36), m = hits[r] % 1000 || 1;
-        return {i: i, s: n ? total[r] * (m / n) * (m / n) : 0};
+        var r = i.toString(36);
+        // A title holding every query word ranks above mentions elsewhere.
+        return {i: i, s: n ? total[r] : 0, miss: n ? missing[r] : 0, t: n && titled[r] === n ? 1 : 0};
       });
-      scored.sort(function (a, b) { return b.s - a.s || a.i - b.i; });
+      scored.sort(byRank);
       var offset = msg.offset || 0, limit = msg.limit || 10;
-      // Look a little past the window so an exact title can move up into it.
-      var win = scored.slice(offset, offset + limit + (offset ? 0 : 4));
-      return Promise.all(win.map(function (h) { return chunk(Math.floor(h.i / manifest.chunk)); })).then(function (cs) {
+      var win = scored.slice(offset, offset + limit);
+      // Display rows, and abstracts only where a snippet is shown (the search
+      // page) or a quoted phrase is looked for in them.
+      var ks = win.map(function (h) { return Math.floor(h.i / manifest.chunk); });
+      return Promise.all([Promise.all(ks.map(chunk)),
+                          msg.snippets || parsed.phrases.length ? Promise.all(ks.map(abstractsOf)) : null])
+        .then(function (got) {
+        var cs = got[0], as = got[1];
         var plain = norm(msg.q || '');
         win.forEach(function (h, j) {
-          h.row = cs[j][h.i % manifest.chunk];
+          h.row = cs[j][h.i % manifest.chunk].slice();
+          h.row[5] = as ? as[j][h.i % manifest.chunk] : '';
           var title = norm(h.row[1]), text = title + ' ' + norm(h.row[5]);
-          if (plain && title === plain) h.s += 1e6;  // the exact title comes first
+          if (plain && title === plain) h.miss = -1;  // the exact title comes first
           parsed.phrases.forEach(function (p) { if (text.indexOf(norm(p)) >= 0) h.s *= 1.5; });
         });
-        win.sort(function (a, b) { return b.s - a.s || a.i - b.i; });
+        win.sort(byRank);
         return {
           total: scored.length,
           hits: win.slice(0, limit).map(function (h) { return {ref: h.i, score: h.s, row: h.row}; }),
@@ -264,9 +305,14 @@ function search(msg) {
 self.onmessage = function (e) {
   var msg = e.data;
   if (msg.type === 'init') {
-    init(msg.root).then(function (m) {
+    init(msg).then(function (m) {
       self.postMessage({type: 'ready', n: m.n, page: m.page});
     }, function (err) { self.postMessage({type: 'error', id: 0, error: String(err)}); });
+    return;
+  }
+  if (msg.type === 'manifest' && fromPage) {
+    fromPage(msg.manifest || getJSON(ROOT + 'idx/manifest.json'));
+    fromPage = null;
     return;
   }
   if (msg.type === 'query') {
@@ -279,3 +325,4 @@ self.onmessage = function (e) {
     });
   }
 };
+})();

@@ -12,12 +12,12 @@
   var worker = null, seq = 0, pending = {}, readyInfo = null;
 
   function startWorker() {
-    // Normally started by the inline script in the header (partials/search.html).
+    // Normally started by the inline script in <head> (partials/ps-search-head.html).
     worker = window.psSearchWorker || null;
     var early = worker && worker.psEarly;
     if (!worker) {
       try {
-        worker = new Worker(ROOT + 'assets/papershelf/search/worker.js');
+        worker = new Worker(ROOT + 'search/worker.js');
       } catch (e) {
         return;  // e.g. file:// pages
       }
@@ -238,7 +238,7 @@
         return;
       }
       status.textContent = 'Searching…';
-      lastId = ask({q: state.q, live: false, limit: state.shown, filters: f, facets: true}, function (res) {
+      lastId = ask({q: state.q, live: false, limit: state.shown, filters: f, facets: true, snippets: true}, function (res) {
         if (res.id !== lastId) return;
         if (res.type !== 'results') { status.textContent = 'Search failed: ' + res.error; return; }
         renderResults(res);
