@@ -33,6 +33,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -149,7 +150,19 @@ def write_manifest(path: Path, key: str, pages: dict[str, list[Any]], site: Path
 
 
 def _link_tree(src: Path, dst: Path) -> None:
-    """Copy a folder as hard links (falls back to copies across file systems)."""
+    """Copy a folder as hard links (falls back to copies across file systems).
+
+    ``cp -al`` does it in C: at 10k papers (70,000 files) shutil's per-file
+    Python loop was most of a no-change rebuild's MkDocs stage.
+    """
+    cp = shutil.which("cp")
+    if cp and not src.is_symlink():
+        done = subprocess.run([cp, "-al", "--", str(src), str(dst)], stdin=subprocess.DEVNULL,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if done.returncode == 0:
+            return
+        if dst.exists():
+            shutil.rmtree(dst)
     try:
         shutil.copytree(src, dst, copy_function=os.link)
     except OSError:

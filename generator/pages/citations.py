@@ -91,16 +91,19 @@ def citations_section(ctx: Context, p: object, here: str) -> str:
     ext_refs = graph.external_references.get(pid, [])
     ext_cits = graph.external_citations.get(pid, [])
     titles = graph.titles.get(pid, {})
-    out = ""
+    parts = []
     if refs:
-        out += f"## References in this catalog ({len(refs)})\n\n" + _capped(ctx, refs, here)
+        parts.append(f"## References in this catalog ({len(refs)})\n\n" + _capped(ctx, refs, here))
     if ext_refs:
-        out += _external("References outside this catalog", ext_refs, titles)
+        parts.append(_external("References outside this catalog", ext_refs, titles))
     if cited:
-        out += f"## Cited by in this catalog ({len(cited)})\n\n" + _capped(ctx, ctx.catalog.newest_first(cited), here)
+        parts.append(f"## Cited by in this catalog ({len(cited)})\n\n"
+                     + _capped(ctx, ctx.catalog.newest_first(cited), here))
     if ext_cits:
-        out += _external("Cited by works outside this catalog", ext_cits, titles)
-    return out
+        parts.append(_external("Cited by works outside this catalog", ext_cits, titles))
+    # A blank line after each HTML block: a heading right under one would make Markdown
+    # read the whole chunk with its slow HTML parser (generator/mdfast.py takes whole blocks only).
+    return "\n".join(parts)
 
 
 def most_cited(ctx: Context) -> Iterator[Page]:
