@@ -11,7 +11,9 @@ Then, each in its own process so peak memory is its own:
 
 1. **papershelf**: a full ``build_site`` from an empty work folder, timed per
    stage (load, catalog, generate, MkDocs, swap; add-ons as CPU seconds summed
-   over the generating processes) with peak RSS of the main process and of the largest page-rendering worker;
+   over the generating processes), with peak RSS of the main process and of
+   the largest worker ("peak MB", shared pages counted in both) and the peak
+   of the summed PSS of all of them ("peak PSS MB": what the machine holds);
 2. **incremental**: rebuild with nothing changed, after editing one paper's
    abstract, after adding one paper; each timed, with the number of site
    files written again (new inode) against the number whose bytes changed;
@@ -49,6 +51,62 @@ PY = sys.executable
 
 # ---------------------------------------------------------------- child processes
 
+class _PssPeak:
+    """Peak physical memory of this process and its children: the sum of their PSS.
+
+    Forked workers share the parent's pages until they write to them; adding
+    their RSS to the parent's would count those pages twice.  PSS splits each
+    shared page between the processes holding it, so the sum is what the
+    machine really holds.  Sampled every 0.2 s from /proc (Linux only).
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self.available = Path("/proc/self/smaps_rollup").exists()
+
+    @staticmethod
+    def _pss(pid: int) -> int:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    @staticmethod
+    def _tree(pid: int) -> list[int]:
+        out, todo = [], [pid]
+        while todo:
+            p = todo.pop()
+            out.append(p)
+            try:
+                for tid in os.listdir(f"/proc/{p}/task"):
+                    todo += [int(c) for c in Path(f"/proc/{p}/task/{tid}/children").read_text().split()]
+            except OSError:
+                pass
+        return out
+
+    def _run(self) -> None:
+        me = os.getpid()
+        while not self._stop.wait(0.2):
+            self.peak_kb = max(self.peak_kb, sum(self._pss(p) for p in self._tree(me)))
+
+    def __enter__(self) -> _PssPeak:
+        if self.available:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        if self.available:
+            self._thread.join()
+
+
 def _child_build(args: argparse.Namespace) -> None:
     """Run one Papershelf build here and write its numbers as JSON."""
     from generator.addons import load_addons
@@ -60,7 +118,8 @@ def _child_build(args: argparse.Namespace) -> None:
                         jobs=args.jobs, progress=False, incremental=not args.no_incremental)
     os.chdir(ROOT)
     t = time.perf_counter()
-    report = build_site(opts)
+    with _PssPeak() as pss:
+        report = build_site(opts)
     total = time.perf_counter() - t
     r = report.render
     out = {
@@ -71,6 +130,7 @@ def _child_build(args: argparse.Namespace) -> None:
         "rendered": r.rendered if r else None, "reused": r.reused if r else None,
         "full": r.full if r else None, "reason": r.reason if r else "",
         "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "pss_peak_mb": pss.peak_kb / 1024,
         "rss_worker_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
     Path(args.out).write_text(json.dumps(out), encoding="utf-8")
@@ -299,7 +359,7 @@ def make_acl(root: Path) -> Path | None:
 
 def table(results: list[dict[str, Any]]) -> str:
     cols = ["catalog", "papers", "pages", "load", "catalog", "generate", "add-ons cpu", "mkdocs", "total", "ms/paper",
-            "peak MB", "floor", "floor MB", "total/floor", "overhead", "hugo", "no-op", "edit 1", "add 1",
+            "peak MB", "peak PSS MB", "floor", "floor MB", "total/floor", "overhead", "hugo", "no-op", "edit 1", "add 1",
             "edit/full", "rewritten/changed", "identical"]
     rows = []
     for r in results:
@@ -312,6 +372,7 @@ def table(results: list[dict[str, Any]]) -> str:
             f"{t.get('pages', 0):.1f}", f"{f['addons']:.1f}", f"{t.get('mkdocs', 0):.1f}",
             f"{f['total']:.1f}", f"{1000 * f['total'] / max(1, f['papers']):.2f}",
             f"{f['rss_main_mb']:.0f}+{f['rss_worker_mb']:.0f}",
+            f"{f['pss_peak_mb']:.0f}" if f.get("pss_peak_mb") else "-",
             f"{floor:.1f}" if floor else "-", f"{r['floor']['rss_main_mb']:.0f}" if floor else "-",
             f"{f['total'] / floor:.2f}" if floor else "-",
             f"{100 * (f['total'] - floor) / floor:+.0f}%" if floor else "-",
