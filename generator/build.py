@@ -158,6 +158,7 @@ class RenderPlan:
     manifest: dict[str, Any] = field(default_factory=dict)
     jobs: int = 2
     progress: Callable[[int, int], None] | None = None
+    extra_dir: Path | None = None  # side files to link into the site beside MkDocs' output
     # Filled in by run_mkdocs: what was done, and what to record after the swap.
     stats: incremental.RenderStats | None = None
     key: str = ""
@@ -176,7 +177,8 @@ def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
             mk_build(cfg)
         else:
             plan.stats, plan.key, plan.hashes = incremental.build(
-                cfg, plan.previous_site, plan.manifest, jobs=plan.jobs, progress=plan.progress)
+                cfg, plan.previous_site, plan.manifest, jobs=plan.jobs, progress=plan.progress,
+                extra_dir=plan.extra_dir)
     except SystemExit as e:  # MkDocs aborts this way under strict mode
         raise BuildFailed(f"MkDocs stopped the build (exit {e.code}); the previous site is untouched") from None
     except Exception as e:
@@ -292,9 +294,9 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     if cache is not None:
         cache.save()
         report.cache_hits = cache.hits
-    docs = opts.work_dir / "docs"
+    docs, files = opts.work_dir / "docs", opts.work_dir / "files"
     with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
-        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs))
+        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files)
     # MkDocs builds beside the live site; the swap happens only on success.
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -311,7 +313,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
 
             plan = RenderPlan(previous_site=site_dir if site_dir.is_dir() else None,
                               manifest=incremental.read_manifest(manifest_path) if opts.incremental else {},
-                              jobs=max(1, opts.jobs), progress=progress)
+                              jobs=max(1, opts.jobs), progress=progress, extra_dir=files)
             cfg = mkdocs_config(opts, config, docs, tmp)
             run_mkdocs(cfg, plan)
             write_sitemaps(ctx, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import bibtex
+from .incremental import frozen_heap
 from .pages import listings
 from .pages.author import author_page
 from .pages.common import Context, Page
@@ -180,7 +181,7 @@ class _Done:
     """What one task wrote, sent back from a worker to the parent."""
 
     kind: str
-    files: list[tuple[str, tuple[int, int, bytes], bool]]
+    files: list[tuple[str, tuple[int, int, bytes], bool, bool]]  # path, index entry, written, is a page
     pages: int
     seconds: float
     collected: dict[str, list[Any]]
@@ -193,7 +194,8 @@ PARALLEL_MIN = 2000  # papers + authors below which one process is faster than t
 
 def _run_task(i: int) -> tuple[int, _Done]:
     ctx: Context = _WORK["ctx"]
-    index: _DocsIndex = _WORK["index"]
+    pages_index: _DocsIndex = _WORK["index"]
+    files_index: _DocsIndex = _WORK["files_index"]
     kind, make = _WORK["tasks"][i]
     collected: dict[str, list[Any]] = {}
     ctx.extras["_collected"] = collected
@@ -207,20 +209,20 @@ def _run_task(i: int) -> tuple[int, _Done]:
                 tag = hook(ctx, item)
                 if tag:
                     item.head.append(tag)
-            rel_path, data = item.path, item.render()
+            rel_path, data, index = item.path, item.render(), pages_index
             pages += 1
         else:
-            rel_path, data = item
+            (rel_path, data), index = item, files_index
         entry, written = index.put(rel_path, data)
-        files.append((rel_path, entry, written))
+        files.append((rel_path, entry, written, index is pages_index))
     del ctx.extras["_collected"]
     return i, _Done(kind, files, pages, time.perf_counter() - start, collected)
 
 
-def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, jobs: int,
+def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex, jobs: int,
                progress: Callable[[int], None] | None) -> tuple[list[_Done], int]:
     """Run every task, on ``jobs`` forked processes when the catalog is large; results in task order."""
-    _WORK.update(ctx=ctx, index=index, tasks=todo)
+    _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
     done: list[_Done | None] = [None] * len(todo)
     size = len(ctx.catalog.papers) + len(ctx.catalog.authors)
     try:
@@ -228,7 +230,7 @@ def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, jobs: int,
             # Add-on producers are few and long (feeds, search index): hand them out first so
             # the many short page chunks fill in around them and both workers end together.
             order = sorted(range(len(todo)), key=lambda i: (todo[i][0] in _CORE, i))
-            with multiprocessing.get_context("fork").Pool(jobs) as pool:
+            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
                 for i, result in pool.imap_unordered(_run_task, order):
                     done[i] = result
                     if progress:
@@ -249,23 +251,30 @@ _CORE = frozenset({"papers", "authors", "listings"})
 
 
 def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None = None,
-               jobs: int = 1) -> GenerateStats:
+               jobs: int = 1, files: Path | None = None) -> GenerateStats:
     """Write every page under ``docs``; remove files that are no longer produced.
 
-    With ``jobs`` > 1 a large catalog's pages are made by that many forked
-    processes; the files are the same either way.
+    Side files (search index, feeds, exports: everything that is not a
+    Markdown page) go under ``files`` when given, else beside the pages.  The
+    build gives a separate folder and links its files into the site after
+    MkDocs ran: MkDocs would otherwise list, track and copy every one of them
+    (three side files per page at 10k papers).  With ``jobs`` > 1 a large
+    catalog's pages are made by that many forked processes; the files are
+    the same either way.
     """
     stats = GenerateStats()
     prepare(ctx)
     keep: set[str] = set()
     index = _DocsIndex(docs)
-    results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, jobs, progress)
+    files_index = _DocsIndex(files) if files is not None else index
+    keep_files: set[str] = set() if files is not None else keep
+    results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, files_index, jobs, progress)
     for result in results:
-        for rel_path, entry, written in result.files:
-            if rel_path in keep:
+        for rel_path, entry, written, is_page in result.files:
+            if rel_path in keep or rel_path in keep_files:
                 raise RuntimeError(f"two pages want the same file {rel_path}")  # a bug, not bad input
-            keep.add(rel_path)
-            index.new[rel_path] = entry
+            (keep if is_page else keep_files).add(rel_path)
+            (index if is_page else files_index).new[rel_path] = entry
             if written:
                 stats.written += 1
             else:
@@ -294,19 +303,25 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 write_if_changed(docs / rel_path, path.read_bytes())
     stats.removed = _remove_stale(docs, keep)
     index.save()
+    if files is not None:
+        stats.removed += _remove_stale(files, keep_files)
+        files_index.save()
     return stats
 
 
 def _remove_stale(docs: Path, keep: set[str]) -> int:
+    """Delete files under ``docs`` that are not in ``keep`` (relative paths), then empty folders."""
     removed = 0
-    for root, dirs, files in os.walk(docs, topdown=False):
-        for name in files:
-            full = Path(root) / name
-            if full.relative_to(docs).as_posix() not in keep:
-                full.unlink()
+    base = str(docs)
+    cut = len(base) + 1
+    for root, dirs, names in os.walk(base, topdown=False):
+        for name in names:
+            full = os.path.join(root, name)
+            if full[cut:].replace(os.sep, "/") not in keep:
+                os.unlink(full)
                 removed += 1
         for d in dirs:
-            full = Path(root) / d
-            if not any(full.iterdir()):
+            full = os.path.join(root, d)
+            if not os.listdir(full):
                 shutil.rmtree(full)
     return removed

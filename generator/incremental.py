@@ -27,6 +27,7 @@ into other pages (Papershelf links by URL, never ``page.md#anchor``) and
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -34,7 +35,8 @@ import multiprocessing
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +58,7 @@ class RenderStats:
     reused: int = 0
     static_copied: int = 0
     static_unchanged: int = 0
+    linked: int = 0  # side files linked in from the generator's files folder
     removed: int = 0
     full: bool = True
     reason: str = ""  # why the build was full, for the summary
@@ -169,6 +172,38 @@ def _link_tree(src: Path, dst: Path) -> None:
         if dst.exists():
             shutil.rmtree(dst)
         shutil.copytree(src, dst)
+
+
+def _link_extra(src: Path, site: Path, expected: set[str]) -> int:
+    """Hard-link every file under ``src`` into ``site`` (copy across file systems); add them to ``expected``.
+
+    A file that is already the same inode (linked from the previous site) is
+    kept; anything else at that path is replaced, never written through.
+    """
+    base, dest = str(src), str(site)
+    cut = len(base) + 1
+    linked = 0
+    made: set[str] = set()
+    for root, _dirs, names in os.walk(base):
+        out_dir = dest if root == base else os.path.join(dest, root[cut:])
+        if out_dir not in made:
+            os.makedirs(out_dir, exist_ok=True)
+            made.add(out_dir)
+        for name in names:
+            a, b = os.path.join(root, name), os.path.join(out_dir, name)
+            expected.add(os.path.normpath(b))
+            try:
+                if os.path.samefile(a, b):
+                    continue
+                os.unlink(b)
+            except FileNotFoundError:
+                pass
+            try:
+                os.link(a, b)
+            except OSError:
+                shutil.copyfile(a, b)
+            linked += 1
+    return linked
 
 
 def _same_bytes(a: str, b: str) -> bool:
@@ -288,6 +323,22 @@ class FragmentMemo:
         return html
 
 
+@contextmanager
+def frozen_heap() -> Iterator[None]:
+    """Around forking workers: the parent's objects are left out of garbage collection.
+
+    A forked worker shares the parent's memory until it writes to a page; the
+    cyclic collector writes into every object it scans, so without this each
+    worker soon holds its own copy of the whole catalog and MkDocs' file list.
+    """
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 # State shared with forked workers: set in the parent right before the fork.
 _STATE: dict[str, Any] = {}
 
@@ -381,7 +432,7 @@ def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | No
     if jobs > 1 and len(uris) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
         chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
         ctx = multiprocessing.get_context("fork")
-        with ctx.Pool(jobs) as pool:
+        with frozen_heap(), ctx.Pool(jobs) as pool:
             for n in pool.imap_unordered(_render, chunks):
                 if progress:
                     progress(n)
@@ -394,8 +445,13 @@ def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | No
 
 
 def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,
-          progress: Callable[[int, int], None] | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
+          progress: Callable[[int, int], None] | None = None,
+          extra_dir: Path | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
     """Build the site described by ``cfg`` into ``cfg.site_dir`` (a folder that must not exist).
+
+    ``extra_dir`` holds side files (search index, feeds, exports) that go into
+    the site as they are, next to MkDocs' output: they are hard-linked in, and
+    one already linked from the previous site is left alone.
 
     ``previous_site`` and ``manifest`` describe the last build; pages whose
     Markdown is unchanged are reused from it when the site-wide key matches.
@@ -504,6 +560,9 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
         _MD.clear()
     stats.rendered = len(todo)
     expected.update(os.path.normpath(f.abs_dest_path) for f in doc_files)
+
+    if extra_dir is not None:
+        stats.linked = _link_extra(extra_dir, site, expected)
 
     # Whatever the previous site had that this one does not produce goes.
     if not stats.full:

@@ -28,7 +28,10 @@ def tree(root: Path) -> dict[str, bytes]:
 
 def test_generated_pages_match_the_golden_tree(tmp_path):
     build(GOLDEN / "content", tmp_path / "site", tmp_path / "work")
-    got = tree(tmp_path / "work" / "docs")
+    # Markdown pages (docs/) and side files (files/: search index, feeds, exports), one tree.
+    pages, files = tree(tmp_path / "work" / "docs"), tree(tmp_path / "work" / "files")
+    assert not set(pages) & set(files)
+    got = pages | files
     if os.environ.get("UPDATE_GOLDEN"):
         shutil.rmtree(EXPECTED, ignore_errors=True)
         for rel, data in got.items():

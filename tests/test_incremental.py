@@ -80,6 +80,11 @@ def test_first_build_is_full_and_a_noop_rebuild_renders_nothing(small):
     # Nothing changed, so no page file was written again (same inode: a hard link to the old one).
     after = _inodes(site)
     assert {k for k in after if k.endswith("index.html") and after[k] != inodes.get(k)} == set()
+    # Side files (search index, feeds, exports) are links to the generator's files folder,
+    # kept as they are; only our sitemap is written on every build.
+    assert {k for k in after if after[k] != inodes.get(k)} <= {"sitemap.xml", "sitemap.xml.gz"}
+    side = [k for k in after if k.startswith(("search/idx/", "feeds/"))]
+    assert side and all((site / k).samefile(work / "files" / k) for k in side)
 
 
 def test_editing_one_record_equals_a_full_build(small, tmp_path):
