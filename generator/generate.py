@@ -263,6 +263,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     the same either way.
     """
     stats = GenerateStats()
+    ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
     prepare(ctx)
     keep: set[str] = set()
     index = _DocsIndex(docs)

@@ -19,14 +19,17 @@ deterministic.
 
 from __future__ import annotations
 
+import multiprocessing
 from collections import Counter
 from itertools import chain
+from typing import Any
 
 import numpy as np
 from scipy import sparse
 
 from . import generate, safe
 from .catalog import Catalog
+from .incremental import frozen_heap
 from .model import Paper
 from .pages import paper as paper_pages
 from .pages.common import Context, paper_list
@@ -75,8 +78,13 @@ def _prune_rows(x: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((x.data[pick], (rows[pick], x.indices[pick])), shape=x.shape, dtype=x.dtype)
 
 
-def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[list[tuple[int, float]]]:
-    """For each text, up to ``k`` (index, cosine) of the most similar other texts, best first."""
+def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE,
+            jobs: int = 1) -> list[list[tuple[int, float]]]:
+    """For each text, up to ``k`` (index, cosine) of the most similar other texts, best first.
+
+    With ``jobs`` > 1 a large catalog's row blocks are shared out to that many
+    forked processes; the answer is the same.
+    """
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     n = len(texts)
@@ -91,36 +99,58 @@ def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE) -> list[
         x = vec.fit_transform(texts).tocsr()
     except ValueError:  # no term shared by two papers: nothing is related
         return out
-    q = _prune_rows(x, QUERY_TERMS)
-    xt = _prune_rows(x.T.tocsr(), TERM_POSTINGS).tocsc()
-    for start in range(0, n, BLOCK):
-        sim = (q[start:start + BLOCK] @ xt).tocsr()
-        # Cheapest first: drop weak scores on the whole block at once, then pick each row's
-        # top k with argpartition (linear) and sort only those k.
-        strong = sim.data >= min_score
-        idx = np.flatnonzero(strong)
-        rows = np.searchsorted(sim.indptr, idx, side="right") - 1
-        cols, vals = sim.indices[idx], sim.data[idx]
-        bounds = np.searchsorted(rows, np.arange(sim.shape[0] + 1))
-        for r in range(sim.shape[0]):
-            a, b = bounds[r], bounds[r + 1]
-            c, v = cols[a:b], vals[a:b]
-            own = c != start + r
-            c, v = c[own], v[own]
-            if len(v) > k:
-                cut = v[np.argpartition(-v, k - 1)[k - 1]]
-                keep = v >= cut  # every tie of the k-th score stays for the stable choice below
-                c, v = c[keep], v[keep]
-            order = np.lexsort((c, -v))[:k]
-            out[start + r] = [(int(c[j]), round(float(v[j]), 4)) for j in order]
+    _SIM.update(q=_prune_rows(x, QUERY_TERMS), xt=_prune_rows(x.T.tocsr(), TERM_POSTINGS).tocsc(),
+                k=k, min_score=min_score)
+    starts = range(0, n, BLOCK)
+    try:
+        if jobs > 1 and n >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
+                for start, rows in zip(starts, pool.imap(_block, starts), strict=True):
+                    out[start:start + len(rows)] = rows
+        else:
+            for start in starts:
+                rows = _block(start)
+                out[start:start + len(rows)] = rows
+    finally:
+        _SIM.clear()
     return out
 
 
-def compute(catalog: Catalog) -> dict[str, list[str]]:
+_SIM: dict[str, Any] = {}  # the matrices of the running similar(), inherited by forked workers
+PARALLEL_MIN = 5000  # papers below which one process is faster
+
+
+def _block(start: int) -> list[list[tuple[int, float]]]:
+    """The top ``k`` neighbours of the rows ``start .. start + BLOCK`` of the query matrix."""
+    q, xt, k, min_score = _SIM["q"], _SIM["xt"], _SIM["k"], _SIM["min_score"]
+    sim = (q[start:start + BLOCK] @ xt).tocsr()
+    # Cheapest first: drop weak scores on the whole block at once, then pick each row's
+    # top k with argpartition (linear) and sort only those k.
+    strong = sim.data >= min_score
+    idx = np.flatnonzero(strong)
+    rows = np.searchsorted(sim.indptr, idx, side="right") - 1
+    cols, vals = sim.indices[idx], sim.data[idx]
+    bounds = np.searchsorted(rows, np.arange(sim.shape[0] + 1))
+    out = []
+    for r in range(sim.shape[0]):
+        a, b = bounds[r], bounds[r + 1]
+        c, v = cols[a:b], vals[a:b]
+        own = c != start + r
+        c, v = c[own], v[own]
+        if len(v) > k:
+            cut = v[np.argpartition(-v, k - 1)[k - 1]]
+            keep = v >= cut  # every tie of the k-th score stays for the stable choice below
+            c, v = c[keep], v[keep]
+        order = np.lexsort((c, -v))[:k]
+        out.append([(int(c[j]), round(float(v[j]), 4)) for j in order])
+    return out
+
+
+def compute(catalog: Catalog, jobs: int = 1) -> dict[str, list[str]]:
     """Paper id -> ids of its most similar papers, best first."""
     ids = list(catalog.papers)
     texts = [paper_text(catalog.papers[i]) for i in ids]
-    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts)) if nb}
+    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts, jobs=jobs)) if nb}
 
 
 def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC_SHOWN) -> list[str]:
@@ -164,7 +194,7 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
 
 def prepare(ctx: Context) -> None:
     """PREPARER: compute similar papers once per build."""
-    ctx.extras["related"] = compute(ctx.catalog)
+    ctx.extras["related"] = compute(ctx.catalog, jobs=ctx.extras.get("jobs", 1))
 
 
 def section(ctx: Context, p: Paper, here: str) -> str:

@@ -133,3 +133,12 @@ def test_same_topic_equals_the_plain_definition(monkeypatch):
         exclude = set(rng.sample(sorted(cat.papers), 5))
         for limit in (1, 6, 30):
             assert related.same_topic(cat, p, exclude, limit) == _same_topic_reference(cat, p, exclude, limit)
+
+
+def test_two_processes_give_the_same_answer(monkeypatch):
+    ctx = load_catalog(ROOT / "content")
+    texts = [related.paper_text(p) for p in ctx.catalog.papers.values()]
+    whole = related.similar(texts)
+    monkeypatch.setattr(related, "BLOCK", 7)
+    monkeypatch.setattr(related, "PARALLEL_MIN", 0)
+    assert related.similar(texts, jobs=2) == whole
