@@ -275,15 +275,8 @@ def _bar(opts: BuildOptions, desc: str, unit: str) -> Any:
                 file=sys.stderr, dynamic_ncols=True)
 
 
-def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None) -> BuildReport:
-    """Build the whole site from ``opts.content`` into ``opts.site_dir``.
-
-    With ``opts.incremental`` (the default) parsed records are cached in the
-    work folder and MkDocs renders only pages whose Markdown changed since
-    the last build into this site folder (see generator/incremental.py); the
-    result is byte-identical to a full build.
-    """
-    report = BuildReport()
+def _load_cached(opts: BuildOptions, report: BuildReport) -> tuple[Context, SiteConfig]:
+    """load_catalog through the record cache; the cache (every record's parsed form) is let go on return."""
     cache = RecordCache(opts.work_dir / "records.pickle") if opts.incremental else None
     with _bar(opts, "records", "file") as bar:
         def read(path: Path, rel: str, kind: str) -> Any:
@@ -294,9 +287,26 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     if cache is not None:
         cache.save()
         report.cache_hits = cache.hits
+    return ctx, config
+
+
+def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the whole site from ``opts.content`` into ``opts.site_dir``.
+
+    With ``opts.incremental`` (the default) parsed records are cached in the
+    work folder and MkDocs renders only pages whose Markdown changed since
+    the last build into this site folder (see generator/incremental.py); the
+    result is byte-identical to a full build.
+    """
+    report = BuildReport()
+    ctx, config = _load_cached(opts, report)
     docs, files = opts.work_dir / "docs", opts.work_dir / "files"
     with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
         report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files)
+    # From here on only the site URL and the sitemap's URLs are needed: the catalog is let go
+    # before MkDocs loads, so the page-rendering workers do not inherit it.
+    site_url, sitemap_urls = ctx.config.url, ctx.extras.get("sitemap_urls")
+    del ctx
     # MkDocs builds beside the live site; the swap happens only on success.
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -316,7 +326,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
                               jobs=max(1, opts.jobs), progress=progress, extra_dir=files)
             cfg = mkdocs_config(opts, config, docs, tmp)
             run_mkdocs(cfg, plan)
-            write_sitemaps(ctx, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
+            write_sitemaps(site_url, sitemap_urls, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
         with _timed(report, "swap"):
             # No manifest while the site changes: a crash here can only cost a full build.
             incremental.forget_manifest(manifest_path)

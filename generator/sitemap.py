@@ -55,14 +55,12 @@ def collect(ctx: Context, page: Page) -> str:
     return ""
 
 
-def write_sitemaps(ctx: Context, site_dir: Path) -> list[str]:
+def write_sitemaps(base: str | None, urls: list[str] | None, site_dir: Path) -> list[str]:
     """Replace MkDocs' sitemap with ours (an index when needed); return the files written.
 
     Without a configured site URL there are no absolute URLs to list, and the
     sitemap MkDocs wrote is left alone.
     """
-    base = ctx.config.url
-    urls = ctx.extras.get("sitemap_urls")
     if not base or urls is None:
         return []
     locs = [base.rstrip("/") + "/" + u for u in sorted(set(urls))]
