@@ -152,6 +152,21 @@ def test_works_under_a_project_sub_path(seed_site, serve, page):
     assert page.js_errors == []
 
 
+def test_words_typed_before_the_search_script_ran_are_searched(seed_site, serve, page):
+    """search.js loads async: a reader quicker than the network still gets results."""
+    base = serve(seed_site)
+    p = sorted(_papers().values(), key=lambda p: p.id)[5]
+    held: list = []
+    page.route("**/search/search.js", lambda route: held.append(route))  # answered after the reader typed
+    page.goto(base, wait_until="domcontentloaded")  # does not wait for an async script
+    page.fill("#ps-hq", _title_query(p.title))
+    page.wait_for_timeout(300)
+    assert len(held) == 1 and page.evaluate("document.querySelector('#ps-hresults .ps-hit')") is None
+    held[0].continue_()
+    page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]', state="attached")
+    assert page.js_errors == []
+
+
 def test_no_material_search_index_is_shipped(seed_site):
     assert not (seed_site / "search" / "search_index.json").exists()
     assert (seed_site / "search" / "worker.js").is_file()

@@ -2,8 +2,7 @@
 
 Everything lands under ``docs/search/``:
 
-- ``idx/manifest.json`` -- paper count, the first term of every shard, file sizes;
-  the only file fetched before the first keystroke.
+- ``idx/manifest.json`` -- paper count, the first term of every shard, file sizes.
 - ``idx/s/<k>.json`` -- term-range shards in lunr.js's serialized format.
 - ``idx/d/<k>.json`` -- what a result shows (link, title, authors, year, venue),
   ``DOC_CHUNK`` papers per file, fetched for the results on screen.
@@ -12,7 +11,9 @@ Everything lands under ``docs/search/``:
 - ``idx/f/<k>.json`` -- facet values (year, venue, topics, orgs, authors),
   ``FACET_BLOCK`` papers per file, fetched by the search page only.
 - ``worker.js`` -- lunr.js, taken from the installed mkdocs package (not a
-  committed copy), followed by our worker code: one request, not two in a row.
+  committed copy), the manifest, and our worker code: the one file a page
+  fetches for search before the first keystroke (three requests in a row
+  would each wait for the page's own scripts and stylesheets).
 - ``index.md`` -- the full search page (when "search" is among the page kinds).
 """
 
@@ -41,10 +42,12 @@ def lunr_js() -> bytes:
     return path.read_bytes()
 
 
-def worker_js() -> bytes:
-    """The web worker: lunr.js, then generator/search/worker.js (which uses the ``lunr`` global)."""
+def worker_js(manifest: bytes | None = None) -> bytes:
+    """The web worker: lunr.js, the manifest (as ``PS_MANIFEST``; without it the worker fetches
+    idx/manifest.json), then generator/search/worker.js (which uses both globals)."""
     own = (resources.files("generator") / "search" / "worker.js").read_bytes()
-    return lunr_js().rstrip() + b"\n\n" + own
+    inline = b"var PS_MANIFEST = " + manifest + b";\n\n" if manifest is not None else b""
+    return lunr_js().rstrip() + b"\n\n" + inline + own
 
 
 def search_doc(p: Paper) -> SearchDoc:
@@ -111,8 +114,12 @@ SEARCH_PAGE = """<div id="ps-search-page" class="ps-sp" data-ps-search-page>
 
 def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
     """Producer registered with the generator: index files, the worker, the search page."""
-    yield from search_files(ctx)
-    yield "search/worker.js", worker_js()
+    manifest = b""
+    for rel, data in search_files(ctx):
+        if rel == f"{DIR}/manifest.json":
+            manifest = data
+        yield rel, data
+    yield "search/worker.js", worker_js(manifest)
     if "search" in ctx.config.pages:
         body = SEARCH_PAGE.replace("{n:,}", f"{len(ctx.catalog.papers):,}")
         yield Page("search/index.md", "Search", body, {"hide": ["toc"]}, kind="search")

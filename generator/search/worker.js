@@ -1,15 +1,14 @@
 /* Papershelf search worker.
  *
  * The build writes search/worker.js as lunr.js (from the installed mkdocs
- * package) followed by this file, so the worker is one request.
+ * package), the manifest (PS_MANIFEST) and this file: the worker is one request.
  *
  * The index is many small lunr indexes, each holding a contiguous range of
  * terms (see generator/search/index.py).  A query is parsed here, each of its
  * terms is looked up in the one shard that holds it (fetched on first use),
  * and the per-term scores are summed: the build wrote every weight with
  * global statistics, so sums from different shards compare like one index.
- * Nothing but the manifest is fetched before the first query; the page
- * fetches it (in parallel with this script) and posts it in.
+ * Nothing is fetched before the first query: the manifest is in this file.
  */
 (function () {
 'use strict';
@@ -17,7 +16,6 @@
 var ROOT = '';          // absolute URL of the site's search/ folder
 var manifest = null;    // {n, bounds, chunk, block, page}
 var ready = null;       // Promise: the manifest is in
-var fromPage = null;    // resolves ready with the manifest the page posts
 var shards = {};        // shard number -> Promise<lunr.Index>
 var chunks = {};        // doc chunk number -> Promise<rows>
 var abstracts = {};     // doc chunk number -> Promise<abstracts>
@@ -38,12 +36,10 @@ function getJSON(url) {
   });
 }
 
-// msg.pageManifest: the page fetches the manifest itself and posts it
-// (type 'manifest'); otherwise, or if the page's fetch failed, fetch it here.
+// The build puts the manifest in this file (PS_MANIFEST); fetch it otherwise.
 function init(msg) {
   ROOT = msg.root;
-  var m = msg.pageManifest ? new Promise(function (resolve) { fromPage = resolve; })
-                           : getJSON(ROOT + 'idx/manifest.json');
+  var m = typeof PS_MANIFEST !== 'undefined' ? Promise.resolve(PS_MANIFEST) : getJSON(ROOT + 'idx/manifest.json');
   ready = m.then(function (data) { manifest = data; return data; });
   return ready;
 }
@@ -308,11 +304,6 @@ self.onmessage = function (e) {
     init(msg).then(function (m) {
       self.postMessage({type: 'ready', n: m.n, page: m.page});
     }, function (err) { self.postMessage({type: 'error', id: 0, error: String(err)}); });
-    return;
-  }
-  if (msg.type === 'manifest' && fromPage) {
-    fromPage(msg.manifest || getJSON(ROOT + 'idx/manifest.json'));
-    fromPage = null;
     return;
   }
   if (msg.type === 'query') {

@@ -172,6 +172,8 @@
     document.addEventListener('click', function (e) {
       if (!e.target.closest || !e.target.closest('.ps-hsearch')) close();
     });
+    // This script loads async: a reader may have typed before it ran.
+    if (document.activeElement === input && input.value.trim()) run();
   }
 
   // '/' focuses the search from anywhere (the page's own box on the search page).
@@ -406,11 +408,10 @@
     run();
   }
 
-  function start() {
-    startWorker();
-    headerBox();
-    searchPage();
-  }
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
-  else start();
+  // The header box comes before this script's tag, so it is there already;
+  // the search page's elements may still be loading.
+  startWorker();
+  headerBox();
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', searchPage);
+  else searchPage();
 })();
