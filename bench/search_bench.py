@@ -265,7 +265,7 @@ def index_only_site(papers: list, template_site: Path, work: Path) -> tuple[Path
     from generator.catalog import build_catalog
     from generator.config import load_config
     from generator.pages.common import Context
-    from generator.search.producer import search_files
+    from generator.search.producer import search_files, worker_js
 
     site = work / "mine"
     shutil.copytree(template_site, site, ignore=shutil.ignore_patterns("idx"))
@@ -277,6 +277,8 @@ def index_only_site(papers: list, template_site: Path, work: Path) -> tuple[Path
     for rel, data in files:
         (site / rel).parent.mkdir(parents=True, exist_ok=True)
         (site / rel).write_bytes(data)
+        if rel.endswith("/manifest.json"):  # the copied worker.js carries the small site's manifest
+            (site / "search" / "worker.js").write_bytes(worker_js(data))
     return site, took
 
 
