@@ -231,3 +231,26 @@ def test_slugs_are_valid_stable_ids(s):
     if out:
         assert ID_RE.match(out) and "_" not in out
         assert slug(out) == out  # stable: slugging a slug changes nothing
+
+
+@given(st.integers(min_value=1, max_value=400), st.data())
+def test_pager_links_stay_few_and_reach_every_page(n, data):
+    """A long listing's pager shows the ends and the neighbourhood, and every page is reachable."""
+    from generator.pages.common import PAGE_WINDOW, page_window
+
+    k = data.draw(st.integers(min_value=1, max_value=n))
+    shown = page_window(k, n)
+    pages = [j for j in shown if j]
+    assert pages == sorted(set(pages)) and {1, n, k} <= set(pages)
+    assert all(j in pages for j in range(max(1, k - PAGE_WINDOW), min(n, k + PAGE_WINDOW) + 1))
+    assert len(shown) <= 2 * PAGE_WINDOW + 5
+    assert all(a or b for a, b in zip(shown, shown[1:], strict=False))  # never two gaps in a row
+    if n > 1:
+        # Following the links from page 1 reaches every page.
+        seen, todo = {1}, [1]
+        while todo:
+            for j in page_window(todo.pop(), n):
+                if j and j not in seen:
+                    seen.add(j)
+                    todo.append(j)
+        assert seen == set(range(1, n + 1))

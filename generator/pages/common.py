@@ -166,6 +166,30 @@ def paper_list(ctx: Context, ids: Iterable[str], here: str, show_upvotes: bool =
     return f'<ul class="ps-list">\n{items}\n</ul>\n'
 
 
+PAGE_WINDOW = 3  # page links shown on each side of the current page in a long listing
+
+
+def page_window(k: int, n: int) -> list[int]:
+    """Page numbers a pager on page ``k`` of ``n`` links to, 0 for a gap ("…").
+
+    Every page up to 2 * PAGE_WINDOW + 3 pages; beyond that the first, the
+    last and PAGE_WINDOW around the current one.  Linking all of them would
+    make a listing of P pages P * P links: 2,000 pages of "all papers" at
+    100k papers is four million links, most of the site's HTML.
+    """
+    if n <= 2 * PAGE_WINDOW + 3:
+        return list(range(1, n + 1))
+    shown = sorted({1, n, *range(max(1, k - PAGE_WINDOW), min(n, k + PAGE_WINDOW) + 1)})
+    out: list[int] = []
+    for j in shown:
+        if out and j == out[-1] + 2:
+            out.append(j - 1)  # a gap of one page: its number takes no more room than "…"
+        elif out and j > out[-1] + 2:
+            out.append(0)
+        out.append(j)
+    return out
+
+
 def paginate(
     ctx: Context, base_path: str, title: str, ids: list[str], intro: str = "", show_upvotes: bool = False,
     meta: dict[str, Any] | None = None,
@@ -183,9 +207,11 @@ def paginate(
         nav = ""
         if n > 1:
             links = []
-            for j in range(1, n + 1):
+            for j in page_window(k, n):
                 target = url_of(base_path) if j == 1 else f"{stem}/page-{j}/"
-                if j == k:
+                if j == 0:
+                    links.append('<span class="ps-gap">…</span>')
+                elif j == k:
                     links.append(f'<span class="ps-current" aria-current="page">{j}</span>')
                 else:
                     links.append(f'<a href="{rel(path, target)}">{j}</a>')

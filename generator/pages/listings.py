@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .. import safe
 from ..catalog import Catalog
-from .common import Context, Page, author_url, facet_url, paginate, paper_list, rel
+from .common import Context, Page, author_url, facet_url, page_window, paginate, paper_list, rel
 
 FACETS = {
     # page kind -> (title of the hub, index in the catalog, singular label)
@@ -70,9 +70,10 @@ def authors_index(ctx: Context) -> list[Page]:
         nav = ""
         if len(chunks) > 1:
             nav = '<nav class="ps-pages">' + " ".join(
+                '<span class="ps-gap">…</span>' if j == 0 else
                 f'<span aria-current="page">{j}</span>' if j == k else
                 f'<a href="{rel(path, "authors/" if j == 1 else f"authors/page-{j}/")}">{j}</a>'
-                for j in range(1, len(chunks) + 1)) + "</nav>\n"
+                for j in page_window(k, len(chunks))) + "</nav>\n"
         body = f"<h1>Authors</h1>\n<p class=\"ps-count\">{len(ranked):,} authors</p>\n{nav}<ul class=\"ps-columns\">{items}</ul>\n{nav}"
         pages.append(Page(path, "Authors" if k == 1 else f"Authors (page {k})", body))
     return pages
