@@ -95,6 +95,10 @@
     var active = -1, timer = null, lastId = 0;
 
     function close() {
+      // Answers still on their way (or a keystroke waiting for its turn) must not
+      // reopen the list the reader just closed.
+      clearTimeout(timer);
+      lastId = -1;
       list.hidden = true;
       input.setAttribute('aria-expanded', 'false');
       active = -1;
