@@ -365,10 +365,10 @@ def first_result(browser, base: str, system: str, q: str, pid: str,
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
     page = ctx.new_page()
-    cdp = ctx.new_cdp_session(page)
-    cdp.send("Network.enable")
-    received = [0]
-    cdp.on("Network.loadingFinished", lambda e: received.__setitem__(0, received[0] + int(e["encodedDataLength"])))
+    # Every request of the page and of its workers (a CDP session on the page alone misses what a web
+    # worker fetches: Papershelf's shards and rows, which were left out of its KB before).
+    finished: list = []
+    page.on("requestfinished", lambda r: finished.append(r))
     try:
         page.goto(base, wait_until="domcontentloaded")
         target = f"papers/{pid}/"
@@ -393,7 +393,11 @@ def first_result(browser, base: str, system: str, q: str, pid: str,
             except PlaywrightTimeout:
                 return None
         time.sleep(0.05)  # let the last response's byte count arrive
-        return ms, ms - typed, received[0]
+        received = 0
+        for r in finished:
+            size = r.sizes()  # transfer size: gzip-encoded body plus headers
+            received += size["responseBodySize"] + size["responseHeadersSize"]
+        return ms, ms - typed, received
     finally:
         ctx.close()
 
