@@ -268,6 +268,7 @@ def index_only_site(papers: list, template_site: Path, work: Path) -> tuple[Path
     from generator.search.producer import search_files, worker_js
 
     site = work / "mine"
+    shutil.rmtree(site, ignore_errors=True)  # a kept folder from an earlier --full run
     shutil.copytree(template_site, site, ignore=shutil.ignore_patterns("idx"))
     ctx = Context(catalog=build_catalog({p.id: p for p in papers}, {}),
                   config=load_config(site_config(work / "config") / "site.yaml"))
