@@ -422,9 +422,13 @@ def _render(uris: list[str]) -> int:
             os.unlink(dest)  # it may be a hard link into the previous site
         _populate(page, cfg, files)
         _build_page(page, cfg, doc_files, nav, env)
-        # Free the page's HTML once written: 100k pages must fit in memory.
+        # Free what the render left on the page once it is written (its HTML, Markdown,
+        # table of contents, anchors): a worker renders 100k pages and must not keep them.
         page.content = None
         page.markdown = None
+        page.toc = []
+        page.present_anchor_ids = None
+        page.links_to_anchors = None
     return len(uris)
 
 
