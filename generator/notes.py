@@ -129,10 +129,7 @@ def _prepare(ctx: Context) -> None:
 
 def register() -> None:
     """Wire the section in after the abstract, and the search text preparer (idempotent)."""
-    sections = paper_page.SECTIONS
-    if notes_section not in sections:
-        at = sections.index(paper_page.abstract) + 1 if paper_page.abstract in sections else len(sections)
-        sections.insert(at, notes_section)
+    paper_page.add_section(notes_section, 35)
     generate.register(preparers=[_prepare], head_hooks=[stylesheet])
 
 

@@ -217,10 +217,7 @@ def section(ctx: Context, p: Paper, here: str) -> str:
 
 def _register() -> None:
     generate.register(preparers=[prepare])
-    if section not in paper_pages.SECTIONS:
-        secs = paper_pages.SECTIONS
-        at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)
-        secs.insert(at, section)
+    paper_pages.add_section(section, 80)
 
 
 _register()

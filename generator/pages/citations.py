@@ -2,8 +2,8 @@
 
 Registers itself on import (see ``generator/addons.py``):
 
-* replaces ``paper.cited_in_catalog`` in the paper page's SECTIONS with
-  ``citations_section``, which also lists works outside the catalog;
+* adds ``citations_section`` to the paper page's SECTIONS: references and
+  citations inside the catalog, and works outside it;
 * a PREPARER puts ``ctx.extras["cited_count"]`` ({paper id: number of
   catalog papers citing it}, every paper, zeros included) for search and
   listings to rank by;
@@ -137,11 +137,7 @@ def _prepare(ctx: Context) -> None:
 
 def register() -> None:
     """Wire the section, preparer and page in (idempotent)."""
-    sections = paper_page.SECTIONS
-    if paper_page.cited_in_catalog in sections:
-        sections[sections.index(paper_page.cited_in_catalog)] = citations_section
-    elif citations_section not in sections:
-        sections.append(citations_section)
+    paper_page.add_section(citations_section, 50)
     generate.register(preparers=[_prepare], producers=[most_cited])
 
 

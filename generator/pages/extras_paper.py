@@ -1,6 +1,6 @@
 """The paper page's "Cite" section: BibTeX, RIS and CSL-JSON with copy and download.
 
-Replaces ``paper.cite`` in ``paper.SECTIONS``.  The three texts are embedded
+Adds the Cite section to ``paper.SECTIONS``.  The three texts are embedded
 in the page (escaped, in <pre>), and ``assets/papershelf/exports.js`` copies
 them or builds the download in the browser: no per-paper side files (the
 ACL Anthology's lesson), and without JavaScript the text is still there to copy.
@@ -82,12 +82,7 @@ def assets_hook(ctx: Context, page: Page) -> str:
 
 
 def _register() -> None:
-    secs = paper_pages.SECTIONS
-    if paper_pages.cite in secs:
-        secs[secs.index(paper_pages.cite)] = cite
-    elif cite not in secs:
-        at = secs.index(paper_pages.sources) if paper_pages.sources in secs else len(secs)
-        secs.insert(at, cite)
+    paper_pages.add_section(cite, 40)
     generate.register(head_hooks=[assets_hook])
 
 

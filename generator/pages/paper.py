@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .. import safe
-from ..export import bibtex
 from ..ids import slug
 from ..model import Paper
 from .common import Context, Page, authors_html, facet_url, paper_list, paper_url, rel
@@ -86,15 +85,6 @@ def abstract(ctx: Context, p: Paper, here: str) -> str:
     return f'## Abstract\n\n<div class="ps-abstract">{safe.paragraphs(p.abstract)}</div>\n'
 
 
-def cite(ctx: Context, p: Paper, here: str) -> str:
-    key = ctx.extras.get("bibkeys", {}).get(p.id) or bibtex.base_key(p)
-    text = bibtex.entry(p, key)
-    return (
-        "## Cite\n\n"
-        f'<div class="language-bibtex highlight"><pre><code>{safe.text(text)}</code></pre></div>\n'
-    )
-
-
 def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
     seen = {p.id}
     ids: list[str] = []
@@ -107,17 +97,6 @@ def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
         return ""
     ids = ctx.catalog.newest_first(ids)[:10]
     return "## More by these authors\n\n" + paper_list(ctx, ids, here)
-
-
-def cited_in_catalog(ctx: Context, p: Paper, here: str) -> str:
-    refs = [r for r in p.references if r in ctx.catalog.papers]
-    cited = ctx.catalog.cited_by.get(p.id, [])
-    out = ""
-    if refs:
-        out += f"## References in this catalog ({len(refs)})\n\n" + paper_list(ctx, refs, here)
-    if cited:
-        out += f"\n## Cited by in this catalog ({len(cited)})\n\n" + paper_list(ctx, ctx.catalog.newest_first(cited), here)
-    return out
 
 
 def sources(ctx: Context, p: Paper, here: str) -> str:
@@ -133,7 +112,18 @@ def sources(ctx: Context, p: Paper, here: str) -> str:
     return f'<details class="ps-sources"><summary>Sources</summary><ul>{items}</ul></details>\n{edit}\n'
 
 
-SECTIONS: list[Section] = [header, links, abstract, cite, cited_in_catalog, by_same_authors, sources]
+SECTIONS: list[Section] = [header, links, abstract, by_same_authors, sources]
+# Where each section stands; add-ons place theirs between these with add_section
+# (notes 35, citation texts 40, citation lists 50, related papers 80).
+_RANK: dict[Section, int] = {header: 10, links: 20, abstract: 30, by_same_authors: 70, sources: 90}
+
+
+def add_section(section: Section, rank: int) -> None:
+    """Put an add-on's section on the paper page at ``rank`` (see _RANK); adding it twice changes nothing."""
+    _RANK[section] = rank
+    if section not in SECTIONS:
+        SECTIONS.append(section)
+    SECTIONS.sort(key=lambda s: _RANK.get(s, 1000))  # stable: unranked sections keep their order, last
 
 
 def paper_page(ctx: Context, p: Paper) -> Page:
