@@ -8,7 +8,6 @@ the docs folder always equals the catalog.
 from __future__ import annotations
 
 import hashlib
-import multiprocessing
 import os
 import pickle
 import shutil
@@ -20,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .export import bibtex
-from .incremental import frozen_heap
+from .forking import can_fork, fork_map
 from .pages import listings
 from .pages.author import author_page
 from .pages.common import Context, Page
@@ -107,13 +106,12 @@ def collect(ctx: Context, key: str, value: Any) -> None:
     """Append ``value`` to the list ``ctx.extras[key]``, from any page-writing process.
 
     For head hooks that gather something from every page (the sitemap's
-    URLs): a worker's additions are sent back and appended in task order, so
-    the list is the same as in a one-process run.
+    URLs).  While a task runs, values go to that task's own list, which
+    write_docs appends in task order whichever process ran it, so the list is
+    the same as in a one-process run.
     """
-    ctx.extras.setdefault(key, []).append(value)
     pending = ctx.extras.get("_collected")
-    if pending is not None:
-        pending.setdefault(key, []).append(value)
+    (pending if pending is not None else ctx.extras).setdefault(key, []).append(value)
 
 
 def prepare(ctx: Context) -> None:
@@ -224,24 +222,18 @@ def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _
     """Run every task, on ``jobs`` forked processes when the catalog is large; results in task order."""
     _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
     done: list[_Done | None] = [None] * len(todo)
-    size = len(ctx.catalog.papers) + len(ctx.catalog.authors)
+    order: list[int] = list(range(len(todo)))
+    if len(ctx.catalog.papers) + len(ctx.catalog.authors) < PARALLEL_MIN or not can_fork(jobs):
+        jobs = 1
+    else:
+        # Add-on producers are few and long (feeds, search index): hand them out first so
+        # the many short page chunks fill in around them and both workers end together.
+        order.sort(key=lambda i: (todo[i][0] in _CORE, i))
     try:
-        if jobs > 1 and size >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            # Add-on producers are few and long (feeds, search index): hand them out first so
-            # the many short page chunks fill in around them and both workers end together.
-            order = sorted(range(len(todo)), key=lambda i: (todo[i][0] in _CORE, i))
-            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for i, result in pool.imap_unordered(_run_task, order):
-                    done[i] = result
-                    if progress:
-                        progress(len(result.files))
-        else:
-            jobs = 1
-            for i in range(len(todo)):
-                _, result = _run_task(i)
-                done[i] = result
-                if progress:
-                    progress(len(result.files))
+        for i, result in fork_map(_run_task, order, jobs, ordered=False):
+            done[i] = result
+            if progress:
+                progress(len(result.files))
     finally:
         _WORK.clear()
     return [d for d in done if d is not None], jobs
@@ -282,9 +274,8 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 stats.unchanged += 1
         stats.pages += result.pages
         stats.seconds[result.kind] = stats.seconds.get(result.kind, 0.0) + result.seconds
-        if stats.jobs > 1:  # what head hooks gathered in the workers
-            for key, values in result.collected.items():
-                ctx.extras.setdefault(key, []).extend(values)
+        for key, values in result.collected.items():  # what head hooks gathered (generate.collect)
+            ctx.extras.setdefault(key, []).extend(values)
     # Static assets of the theme add-ons (CSS, JS), copied like pages.
     src = assets_dir()
     for path in sorted(src.rglob("*")):

@@ -27,21 +27,19 @@ into other pages (Papershelf links by URL, never ``page.md#anchor``) and
 
 from __future__ import annotations
 
-import gc
 import hashlib
 import json
 import logging
-import multiprocessing
 import os
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import mdfast
+from .forking import can_fork, fork_map
 
 log = logging.getLogger("papershelf.incremental")
 
@@ -323,22 +321,6 @@ class FragmentMemo:
         return html
 
 
-@contextmanager
-def frozen_heap() -> Iterator[None]:
-    """Around forking workers: the parent's objects are left out of garbage collection.
-
-    A forked worker shares the parent's memory until it writes to a page; the
-    cyclic collector writes into every object it scans, so without this each
-    worker soon holds its own copy of the whole catalog and MkDocs' file list.
-    """
-    gc.collect()
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
 # State shared with forked workers: set in the parent right before the fork.
 _STATE: dict[str, Any] = {}
 
@@ -433,19 +415,14 @@ def _render(uris: list[str]) -> int:
 
 
 def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | None) -> int:
-    if jobs > 1 and len(uris) >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-        chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
-        ctx = multiprocessing.get_context("fork")
-        with frozen_heap(), ctx.Pool(jobs) as pool:
-            for n in pool.imap_unordered(_render, chunks):
-                if progress:
-                    progress(n)
-        return jobs
-    for i in range(0, len(uris), CHUNK):
-        n = _render(uris[i:i + CHUNK])
+    """Render ``uris`` in chunks, on ``jobs`` processes when there are enough; the number of processes used."""
+    if len(uris) < PARALLEL_MIN or not can_fork(jobs):
+        jobs = 1
+    chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
+    for n in fork_map(_render, chunks, jobs, ordered=False):
         if progress:
             progress(n)
-    return 1
+    return jobs
 
 
 def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,

@@ -19,7 +19,6 @@ deterministic.
 
 from __future__ import annotations
 
-import multiprocessing
 from collections import Counter
 from itertools import chain
 from typing import Any
@@ -29,7 +28,7 @@ from scipy import sparse
 
 from . import generate, safe
 from .catalog import Catalog
-from .incremental import frozen_heap
+from .forking import fork_map
 from .model import Paper
 from .pages import paper as paper_pages
 from .pages.common import Context, paper_list
@@ -103,14 +102,8 @@ def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE,
                 k=k, min_score=min_score)
     starts = range(0, n, BLOCK)
     try:
-        if jobs > 1 and n >= PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
-            with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
-                for start, rows in zip(starts, pool.imap(_block, starts), strict=True):
-                    out[start:start + len(rows)] = rows
-        else:
-            for start in starts:
-                rows = _block(start)
-                out[start:start + len(rows)] = rows
+        for start, rows in zip(starts, fork_map(_block, starts, jobs if n >= PARALLEL_MIN else 1), strict=True):
+            out[start:start + len(rows)] = rows
     finally:
         _SIM.clear()
     return out
