@@ -114,7 +114,7 @@ SEARCH_PAGE = """<div id="ps-search-page" class="ps-sp" data-ps-search-page>
 
 def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
     """Producer registered with the generator: index files, the worker, the search page."""
-    manifest = b""
+    manifest: bytes | None = None  # search_files ends with it; without one the worker fetches it
     for rel, data in search_files(ctx):
         if rel == f"{DIR}/manifest.json":
             manifest = data
