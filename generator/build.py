@@ -294,15 +294,18 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     """Build the whole site from ``opts.content`` into ``opts.site_dir``.
 
     With ``opts.incremental`` (the default) parsed records are cached in the
-    work folder and MkDocs renders only pages whose Markdown changed since
-    the last build into this site folder (see generator/incremental.py); the
-    result is byte-identical to a full build.
+    work folder, record pages are made again only when something they show
+    changed (generator/pagememo.py) and MkDocs renders only pages whose
+    Markdown changed since the last build into this site folder (see
+    generator/incremental.py); the result is byte-identical to a full build.
     """
     report = BuildReport()
     ctx, config = _load_cached(opts, report)
     docs, files = opts.work_dir / "docs", opts.work_dir / "files"
     with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
-        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files)
+        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files,
+                                 memo_path=opts.work_dir / "page-memo.pickle" if opts.incremental else None,
+                                 config_dir=opts.config_dir)
     # From here on only the site URL and the sitemap's URLs are needed: the catalog is let go
     # before MkDocs loads, so the page-rendering workers do not inherit it.
     site_url, sitemap_urls = ctx.config.url, ctx.extras.get("sitemap_urls")

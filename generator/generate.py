@@ -20,6 +20,7 @@ from typing import Any
 
 from .export import bibtex
 from .forking import can_fork, fork_map
+from .pagememo import Entry, PageMemo
 from .pages import listings
 from .pages.author import author_page
 from .pages.common import Context, Page
@@ -53,13 +54,24 @@ class GenerateStats:
     unchanged: int = 0
     removed: int = 0
     pages: int = 0
+    reused: int = 0  # record pages not made again: nothing they show changed
     jobs: int = 1
     # Seconds spent in each kind of task (summed over worker processes): "papers",
     # "authors", "listings", and each add-on producer by its module name.
     seconds: dict[str, float] = field(default_factory=dict)
 
 
-Item = Page | tuple[str, str | bytes]
+@dataclass
+class Reused:
+    """A record page left as the last build wrote it (see generator/pagememo.py)."""
+
+    kind: str
+    rid: str
+    entry: Entry
+    state: tuple[int, int, bytes]  # the file's docs index entry
+
+
+Item = Page | Reused | tuple[str, str | bytes]
 Task = tuple[str, Callable[[], Iterable[Item]]]
 CHUNK = 400  # record pages per task: small enough to balance two workers, large enough to be cheap
 
@@ -76,7 +88,7 @@ def tasks(ctx: Context) -> list[Task]:
     def chunked(kind: str, records: list[Any], page: Callable[[Context, Any], Page]) -> None:
         for i in range(0, len(records), CHUNK):
             part = records[i:i + CHUNK]
-            out.append((kind, lambda part=part: (page(ctx, r) for r in part)))  # type: ignore[misc]
+            out.append((kind, lambda part=part: record_pages(ctx, kind, part, page)))  # type: ignore[misc]
 
     if "papers" in kinds:
         out.append(("listings", lambda: listings.all_papers(ctx)))
@@ -94,6 +106,14 @@ def tasks(ctx: Context) -> list[Task]:
     for producer in EXTRA_PRODUCERS:
         out.append((producer.__module__.rpartition(".")[2], lambda producer=producer: producer(ctx)))  # type: ignore[misc]
     return out
+
+
+def record_pages(ctx: Context, kind: str, records: list[Any], page: Callable[[Context, Any], Page]) -> Iterator[Item]:
+    """The pages of ``records``; with a memo, those whose inputs are unchanged are Reused instead."""
+    memo: PageMemo | None = ctx.extras.get("_memo")
+    for r in records:
+        hit = memo.lookup(kind, r.id) if memo is not None else None
+        yield Reused(kind, r.id, *hit) if hit else page(ctx, r)
 
 
 def all_pages(ctx: Context) -> Iterator[Item]:
@@ -183,6 +203,8 @@ class _Done:
     pages: int
     seconds: float
     collected: dict[str, list[Any]]
+    memo: dict[tuple[str, str], Entry]  # entries of the record pages this task made or reused
+    reused: int  # of which reused
 
 
 # Set in the parent right before forking the workers, which inherit it.
@@ -195,26 +217,43 @@ def _run_task(i: int) -> tuple[int, _Done]:
     pages_index: _DocsIndex = _WORK["index"]
     files_index: _DocsIndex = _WORK["files_index"]
     kind, make = _WORK["tasks"][i]
+    memo: PageMemo | None = ctx.extras.get("_memo")
     collected: dict[str, list[Any]] = {}
     ctx.extras["_collected"] = collected
     start = time.perf_counter()
     files = []
     pages = 0
+    remembered: dict[tuple[str, str], Entry] = {}
+    reused = 0
     for item in make():
         data: str | bytes
+        if isinstance(item, Reused):
+            files.append((item.entry.path, item.state, False, True))
+            pages += 1
+            for key, values in item.entry.collected.items():
+                collected.setdefault(key, []).extend(values)
+            remembered[(item.kind, item.rid)] = item.entry
+            reused += 1
+            continue
         if isinstance(item, Page):
+            before = {key: len(values) for key, values in collected.items()}
             for hook in HEAD_HOOKS:
                 tag = hook(ctx, item)
                 if tag:
                     item.head.append(tag)
             rel_path, data, index = item.path, item.render(), pages_index
             pages += 1
+            if memo is not None and kind in _RECORD_KINDS:
+                gathered = {key: values[before.get(key, 0):] for key, values in collected.items()
+                            if len(values) > before.get(key, 0)}
+                remembered[(kind, item.record.id)] = memo.remember(ctx, kind, item.record.id, rel_path, data,
+                                                                   gathered)
         else:
             (rel_path, data), index = item, files_index
         entry, written = index.put(rel_path, data)
         files.append((rel_path, entry, written, index is pages_index))
     del ctx.extras["_collected"]
-    return i, _Done(kind, files, pages, time.perf_counter() - start, collected)
+    return i, _Done(kind, files, pages, time.perf_counter() - start, collected, remembered, reused)
 
 
 def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex, jobs: int,
@@ -240,10 +279,12 @@ def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _
 
 
 _CORE = frozenset({"papers", "authors", "listings"})
+_RECORD_KINDS = frozenset({"papers", "authors"})
 
 
 def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None = None,
-               jobs: int = 1, files: Path | None = None) -> GenerateStats:
+               jobs: int = 1, files: Path | None = None, memo_path: Path | None = None,
+               config_dir: Path | None = None) -> GenerateStats:
     """Write every page under ``docs``; remove files that are no longer produced.
 
     Side files (search index, feeds, exports: everything that is not a
@@ -252,13 +293,20 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     MkDocs ran: MkDocs would otherwise list, track and copy every one of them
     (three side files per page at 10k papers).  With ``jobs`` > 1 a large
     catalog's pages are made by that many forked processes; the files are
-    the same either way.
+    the same either way.  With ``memo_path``, record pages whose inputs did
+    not change since the last build are not made again (generator/pagememo.py;
+    ``config_dir`` is part of every page's inputs).
     """
     stats = GenerateStats()
     ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
     prepare(ctx)
     keep: set[str] = set()
     index = _DocsIndex(docs)
+    memo = None
+    if memo_path is not None:
+        memo = PageMemo.load(memo_path, ctx, config_dir)
+        memo.files, memo.docs = index.old, docs
+        ctx.extras["_memo"] = memo
     files_index = _DocsIndex(files) if files is not None else index
     keep_files: set[str] = set() if files is not None else keep
     results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, files_index, jobs, progress)
@@ -276,6 +324,9 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
         stats.seconds[result.kind] = stats.seconds.get(result.kind, 0.0) + result.seconds
         for key, values in result.collected.items():  # what head hooks gathered (generate.collect)
             ctx.extras.setdefault(key, []).extend(values)
+        if memo is not None:
+            memo.new.update(result.memo)
+        stats.reused += result.reused
     # Static assets of the theme add-ons (CSS, JS), copied like pages.
     src = assets_dir()
     for path in sorted(src.rglob("*")):
@@ -295,6 +346,9 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 write_if_changed(docs / rel_path, path.read_bytes())
     stats.removed = _remove_stale(docs, keep)
     index.save()
+    if memo is not None:
+        ctx.extras.pop("_memo")
+        memo.save(memo_path)  # type: ignore[arg-type]
     if files is not None:
         stats.removed += _remove_stale(files, keep_files)
         files_index.save()

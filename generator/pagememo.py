@@ -1,0 +1,233 @@
+"""Record pages made again only when something they show changed.
+
+Paper and author pages are most of a catalog's pages (20,000 of 23,000 at
+10k papers) and making them was most of an incremental build's time, though
+an edit changes a handful.  Each record page is remembered with a
+*fingerprint* of everything it was made from, and is made again only when
+that fingerprint changes; otherwise the file the last build wrote stands.
+
+A fingerprint hashes:
+
+* the site-wide inputs (the *key*): the generator's own code, the site
+  settings and site_config files, and every prepared value that is not
+  kept per record.  Any change there and every page is made again;
+* the record's *version*: its fields after the catalog was built, which of
+  its authors resolve, what the catalog derived for it (works, co-authors,
+  citations) and every prepared value kept per record (related papers,
+  BibTeX key, citation count, ...);
+* the versions of the records the page *refers to*: every paper and
+  author its Markdown links to, plus what a page picks from without
+  linking all of it (a paper page's "more by these authors" chooses among
+  all its authors' works; an author page ranks all co-authors by name).
+
+The referred records come from the page as it was last made: a page can
+only start to show a new record if its own version or a referred record's
+version changed (an author's works, the related-papers list, ...), and then
+the page is made again and its references read anew.
+
+A memoised page is trusted only while its file is as the last build left
+it (size and mtime in the docs index); a full fresh build must give the
+same bytes, which tests/test_incremental.py checks after edits, additions
+and removals of papers and authors.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import re
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from .ids import slug
+from .pages.common import Context, safe_slug
+
+MEMO_VERSION = 1
+
+# A relative link from one page to a paper or author page: ``../../papers/<slug>/``.
+_LINK = re.compile(r'href="(?:\.\./)*(papers|authors)/([^/"#?]+)/"')
+
+
+_GONE = bytes(12)  # the version of a record no longer in the catalog
+
+
+def _h(*parts: Any) -> bytes:
+    return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+def _tree_state(root: Path) -> list[tuple[str, bytes]]:
+    # Bytes, not mtimes: a checkout that touches every file changes nothing here.
+    out = []
+    if root.is_dir():
+        for p in sorted(root.rglob("*")):
+            if p.is_file() and "__pycache__" not in p.parts:
+                out.append((p.relative_to(root).as_posix(), hashlib.blake2b(p.read_bytes(), digest_size=12).digest()))
+    return out
+
+
+def _record_maps(ctx: Context) -> tuple[list[str], list[str]]:
+    """Prepared values kept per record (dicts keyed mostly by paper or author ids), and the rest."""
+    per_record, shared = [], []
+    known = ctx.catalog.papers.keys() | ctx.catalog.authors.keys()
+    for name, value in ctx.extras.items():
+        if name.startswith("_") or name == "jobs":  # caches, and how many processes run (not an input)
+            continue
+        if isinstance(value, dict) and value and sum(k in known for k in value) * 2 >= len(value):
+            per_record.append(name)
+        else:
+            shared.append(name)
+    return sorted(per_record), sorted(shared)
+
+
+def site_key(ctx: Context, config_dir: Path | None) -> bytes:
+    """What every page depends on: code, settings, and the prepared values not kept per record."""
+    pkg = Path(__file__).parent
+    try:
+        markdown = version("markdown")
+    except PackageNotFoundError:
+        markdown = "-"
+    _per, shared = _record_maps(ctx)
+    return _h(MEMO_VERSION, markdown, _tree_state(pkg), _tree_state(config_dir) if config_dir else None,
+              repr(ctx.config), [(n, ctx.extras[n]) for n in shared])
+
+
+@dataclass
+class Entry:
+    """One remembered page: its fingerprint, the records it refers to, what its hooks gathered."""
+
+    path: str  # the page's file under docs/
+    fingerprint: bytes
+    refs: tuple[tuple[str, str], ...]  # ("p" | "a" | "t", paper id, author id or topic slug)
+    collected: dict[str, list[Any]]
+
+
+@dataclass
+class PageMemo:
+    """Fingerprints of the record pages of the last build, and this build's versions of every record."""
+
+    key: bytes
+    old: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    new: dict[tuple[str, str], Entry] = field(default_factory=dict)
+    versions: dict[tuple[str, str], bytes] = field(default_factory=dict)  # what other pages show of a record
+    own: dict[tuple[str, str], bytes] = field(default_factory=dict)  # what a record's own page shows of it
+    slugs: dict[tuple[str, str], str] = field(default_factory=dict)  # ("papers", slug) -> id
+    # The docs index of the last build ({path: (size, mtime, hash)}) and the docs folder:
+    # a page is reused only while its file is as that build left it.
+    files: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
+    docs: Path | None = None
+
+    @classmethod
+    def load(cls, path: Path, ctx: Context, config_dir: Path | None) -> PageMemo:
+        memo = cls(key=site_key(ctx, config_dir))
+        try:
+            with open(path, "rb") as f:
+                key, old = pickle.load(f)
+            if key == memo.key:
+                memo.old = old
+        except Exception:  # missing, unreadable or from another version: every page is made
+            pass
+        memo.versions, memo.own = record_versions(ctx)
+        cat = ctx.catalog
+        memo.slugs = {("papers", safe_slug(i)): i for i in cat.papers}
+        memo.slugs.update({("authors", safe_slug(i)): i for i in cat.authors})
+        return memo
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
+        with open(tmp, "wb") as f:
+            pickle.dump((self.key, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, path)
+
+    def fingerprint(self, kind: str, rid: str, refs: tuple[tuple[str, str], ...]) -> bytes:
+        """Of the ``kind`` ("papers" | "authors") page of record ``rid`` referring to ``refs``."""
+        v = self.versions
+        h = hashlib.blake2b(self.key, digest_size=12)
+        h.update(f"{kind}\0{rid}\0".encode("utf-8", "surrogatepass"))
+        h.update(self.own.get((kind[0], rid), _GONE))
+        try:  # the refs are the same list as when the fingerprint was taken, so versions alone tell
+            h.update(b"".join(map(v.__getitem__, refs)))
+        except KeyError:  # a referred record is gone
+            h.update(b"".join(v.get(r, _GONE) for r in refs))
+        return h.digest()
+
+    def lookup(self, kind: str, rid: str) -> tuple[Entry, tuple[int, int, bytes]] | None:
+        """The remembered entry of a page and its file's index entry, if nothing it was made from changed."""
+        old = self.old.get((kind, rid))
+        if old is None or self.docs is None or self.fingerprint(kind, rid, old.refs) != old.fingerprint:
+            return None
+        state = self.files.get(old.path)
+        try:
+            st = os.stat(self.docs / old.path)
+        except OSError:
+            return None
+        if state is None or (st.st_size, st.st_mtime_ns) != state[:2]:
+            return None  # changed or removed since: made again
+        return old, state
+
+    def remember(self, ctx: Context, kind: str, rid: str, path: str, text: str,
+                 collected: dict[str, list[Any]]) -> Entry:
+        """The entry of the page at ``path`` just made as ``text`` (its Markdown)."""
+        refs = {(k[0], rid2) for k, slug in _LINK.findall(text) if (rid2 := self.slugs.get((k, slug)))}
+        refs |= set(_picked_from(ctx, kind, rid))
+        refs.discard((kind[0], rid))
+        ordered = tuple(sorted(refs))
+        return Entry(path, self.fingerprint(kind, rid, ordered), ordered, collected)
+
+
+def _picked_from(ctx: Context, kind: str, rid: str) -> list[tuple[str, str]]:  # kind: "papers" | "authors"
+    """What a page chooses among without showing it all."""
+    cat = ctx.catalog
+    if kind == "papers":
+        p = cat.papers[rid]
+        # "More by these authors": the newest of all its authors' works; "On the same
+        # topic" (generator/related.py): the first candidates of each of its topics.
+        return [("a", ref.id) for ref in p.authors if ref.id] + [("t", slug(t) or "topic") for t in p.topics]
+    # an author page ranks every co-author by count, then name
+    return [("a", cid) for cid in cat.coauthors.get(rid, ())]
+
+
+def record_versions(ctx: Context) -> tuple[dict[tuple[str, str], bytes], dict[tuple[str, str], bytes]]:
+    """Hashes of what a page can show of each paper ("p") and author ("a"): on other pages, and on its own.
+
+    Another page shows a paper as an item (its fields, its authors linked or
+    not); its own page also shows what was prepared for it (related papers,
+    BibTeX key, ...) and its citations.  Keeping the two apart means a
+    paper whose related list moved does not make every page listing it again.
+    """
+    from .related import TOPIC_CANDIDATES  # here: related.py registers itself with generate at import
+
+    cat = ctx.catalog
+    per_record, _shared = _record_maps(ctx)
+    maps = [ctx.extras[n] for n in per_record]
+    graph = cat.citations
+    shown: dict[tuple[str, str], bytes] = {}
+    own: dict[tuple[str, str], bytes] = {}
+    authors = cat.authors
+    for pid, p in cat.papers.items():
+        shown[("p", pid)] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
+        own[("p", pid)] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
+                             graph.references.get(pid), graph.cited_by.get(pid),
+                             graph.external_references.get(pid), graph.external_citations.get(pid),
+                             graph.titles.get(pid), [m.get(pid) for m in maps])
+    # Pages choose the newest of an author's works (Catalog.newest_first: by date, then title):
+    # each paper's date and its place among the papers of that date decide, not its whole text.
+    same_day: dict[str, list[str]] = {}
+    for pid, p in cat.papers.items():
+        same_day.setdefault(p.date or "", []).append(pid)
+    place = {pid: n for ids in same_day.values()
+             for n, pid in enumerate(sorted(ids, key=lambda i: (cat.papers[i].title.lower(), i)))}
+    for aid, a in authors.items():
+        # An author is shown by name elsewhere, but pages also choose among an author's works
+        # and co-authors (see _picked_from): one version for both.
+        works = cat.papers_of.get(aid, [])
+        order = [(cat.papers[w].date, place[w]) for w in works if w in place]
+        shown[("a", aid)] = own[("a", aid)] = _h(
+            repr(a), ctx.author_files.get(aid), works, order,
+            sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
+    for key, ids in cat.by_topic.items():
+        shown[("t", key)] = _h(ids[:TOPIC_CANDIDATES])
+    return shown, own

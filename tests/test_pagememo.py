@@ -1,0 +1,150 @@
+"""Record pages made again only when something they show changed (generator/pagememo.py).
+
+A synthetic catalog with prolific authors, co-authors, citations and related
+papers is generated once; then each kind of edit is applied in turn, the
+docs are generated again with the memo, and every file must equal a fresh
+generation of the same content without a memo.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from bench.synth import write_catalog
+from generator.build import BuildOptions, BuildReport, load_catalog
+from generator.generate import GenerateStats, write_docs
+
+from .conftest import ROOT
+
+N = 120
+
+
+def _tree(*roots: Path) -> dict[str, str]:
+    return {f"{root.name}/{p.relative_to(root).as_posix()}": hashlib.sha256(p.read_bytes()).hexdigest()
+            for root in roots for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def _generate(content: Path, out: Path, memo: bool, config_dir: Path = ROOT / "site_config") -> GenerateStats:
+    ctx, _ = load_catalog(BuildOptions(content=content, config_dir=config_dir), BuildReport())
+    return write_docs(ctx, out / "docs", files=out / "files", config_dir=config_dir,
+                      memo_path=out / "page-memo.pickle" if memo else None)
+
+
+def _edit(path: Path, change: Callable[[dict], None]) -> None:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    change(data)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+
+
+def _papers(content: Path) -> list[Path]:
+    return sorted((content / "papers").glob("*.yaml"))
+
+
+def _prolific(content: Path) -> str:
+    """The author name on the most papers (synthetic records list authors by name)."""
+    counts: dict[str, int] = {}
+    for p in _papers(content):
+        for a in yaml.safe_load(p.read_text(encoding="utf-8"))["authors"]:
+            counts[a] = counts.get(a, 0) + 1
+    return max(sorted(counts), key=counts.__getitem__)
+
+
+def _cited(content: Path) -> Path:
+    refs = [r for p in _papers(content) for r in yaml.safe_load(p.read_text(encoding="utf-8")).get("references", [])]
+    return content / "papers" / f"{max(sorted(set(refs)), key=refs.count)}.yaml"
+
+
+def _by(content: Path, name: str) -> list[Path]:
+    return [p for p in _papers(content)
+            if name in yaml.safe_load(p.read_text(encoding="utf-8"))["authors"]]
+
+
+def _retitle(c: Path) -> None:
+    _edit(_papers(c)[5], lambda d: d.update(title="An edited title"))
+
+
+def _redate(c: Path) -> None:
+    # Moves a paper of the most prolific author to the top of their co-authors' "more by these authors".
+    _edit(_by(c, _prolific(c))[-1], lambda d: d.update(date="2030-01-01"))
+
+
+def _rename_author(c: Path) -> None:
+    # The paper's first author becomes a new person: an author page appears, another loses a paper.
+    _edit(_by(c, _prolific(c))[0], lambda d: d["authors"].__setitem__(0, "Zelda Newperson"))
+
+
+def _add(c: Path) -> None:
+    src = _by(c, _prolific(c))[1]
+    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    data.update(id="zz-added-paper-2031", title="An added paper on reward models", date="2031-02-02")
+    (c / "papers" / "zz-added-paper-2031.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _remove(c: Path) -> None:
+    _cited(c).unlink()  # papers citing it lose a reference; its related neighbours lose it
+
+
+def _reword(c: Path) -> None:
+    # New words in one abstract move TF-IDF weights: related-paper lists elsewhere may change.
+    _edit(_papers(c)[40], lambda d: d.update(abstract=d["abstract"] + " Reward models reward reward hacking."))
+
+
+def _retopic(c: Path) -> None:
+    _edit(_papers(c)[60], lambda d: d.update(topics=["A brand new topic"]))
+
+
+EDITS = [_retitle, _redate, _rename_author, _add, _remove, _reword, _retopic]
+LOCAL = {_retitle, _reword, _retopic}
+
+
+@pytest.fixture(scope="module")
+def catalog(tmp_path_factory):
+    root = tmp_path_factory.mktemp("memo")
+    write_catalog(root / "content", N)
+    return root
+
+
+def test_every_kind_of_edit_gives_the_pages_of_a_fresh_generation(catalog, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    content = tmp_path / "content"
+    shutil.copytree(catalog / "content", content)
+    inc = tmp_path / "inc"
+    first = _generate(content, inc, memo=True)
+    assert first.reused == 0
+    again = _generate(content, inc, memo=True)
+    records = again.reused
+    assert records > N and again.written == 0  # every paper and author page reused, nothing written
+    for edit in EDITS:
+        edit(content)
+        stats = _generate(content, inc, memo=True)
+        fresh = tmp_path / f"fresh-{edit.__name__}"
+        _generate(content, fresh, memo=False)
+        assert _tree(inc / "docs", inc / "files") == _tree(fresh / "docs", fresh / "files"), edit.__name__
+        # Some record pages were made again, the others reused; an edit to one paper that no
+        # other page chooses by reuses most (a new date reorders every list of its authors' works).
+        least = records / 2 if edit in LOCAL else 1
+        assert least < stats.reused < records + 2, (edit.__name__, stats.reused, records)
+        records = stats.pages - (first.pages - records)
+
+
+def test_a_page_changed_by_hand_or_a_changed_setting_is_made_again(catalog, tmp_path, monkeypatch):
+    monkeypatch.chdir(ROOT)
+    content = catalog / "content"
+    out = tmp_path / "out"
+    _generate(content, out, memo=True)
+    page = next((out / "docs" / "papers").glob("*.md"))
+    good = page.read_bytes()
+    page.write_bytes(good + b"\nscribbled\n")
+    stats = _generate(content, out, memo=True)
+    assert page.read_bytes() == good and stats.written == 1
+    config = tmp_path / "site_config"
+    shutil.copytree(ROOT / "site_config", config)
+    (config / "site.yaml").write_text((config / "site.yaml").read_text(encoding="utf-8") + "\n# a comment\n",
+                                      encoding="utf-8")
+    assert _generate(content, out, memo=True, config_dir=config).reused == 0
