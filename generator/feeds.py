@@ -186,12 +186,18 @@ EMPTY_SITEMAP = ('<?xml version="1.0" encoding="UTF-8"?>\n'
                  '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"></urlset>\n')
 
 
-def produce(ctx: Context) -> Iterator[tuple[str, str]]:
-    """EXTRA_PRODUCER: every feed file."""
+def produce(ctx: Context) -> Iterator[generate.Unit | tuple[str, str]]:
+    """EXTRA_PRODUCER: every feed file; a feed is made again only when one of its papers changed."""
     folders = set()
     for stem, title, page_url, ids in feed_sets(ctx):
         folders.add(stem.rsplit("/", 1)[0])
-        yield from render(ctx, stem, title, page_url, ids).items()
+        # An empty feed is dated by the catalog's newest day (see render).
+        newest = None if ids else max((d for d in (paper_day(p) for p in ctx.catalog.papers.values()) if d),
+                                      default=None)
+        yield generate.unit(ctx, ("feed", stem), (title, page_url, ids, newest),
+                            lambda ids=ids: [("p", i) for i in ids],  # type: ignore[misc]
+                            lambda stem=stem, title=title, page_url=page_url, ids=ids:  # type: ignore[misc]
+                            render(ctx, stem, title, page_url, ids).items())
     for folder in sorted(folders):
         yield f"{folder}/sitemap.xml", EMPTY_SITEMAP
 

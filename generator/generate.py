@@ -28,8 +28,9 @@ from .pages.paper import paper_page
 from .writer import write_if_changed
 
 # Add-ons (search, feeds, exports, ...) register page producers here; each is
-# called with the context and yields Pages or (path, bytes) side files.
-EXTRA_PRODUCERS: list[Callable[[Context], Iterable[Page | tuple[str, str | bytes]]]] = []
+# called with the context and yields Pages, (path, bytes) side files, or Units
+# of side files an incremental build makes again only when their inputs changed.
+EXTRA_PRODUCERS: list[Callable[[Context], Iterable[Page | Unit | tuple[str, str | bytes]]]] = []
 # Add-ons that need values shared by many pages fill ctx.extras here first.
 PREPARERS: list[Callable[[Context], None]] = []
 # Add-ons that add <head> tags (feed links, scholarly meta tags, JSON-LD):
@@ -55,6 +56,7 @@ class GenerateStats:
     removed: int = 0
     pages: int = 0
     reused: int = 0  # record pages not made again: nothing they show changed
+    reused_files: int = 0  # side files (feeds, exports) not made again, likewise
     jobs: int = 1
     # Seconds spent in each kind of task (summed over worker processes): "papers",
     # "authors", "listings", and each add-on producer by its module name.
@@ -71,7 +73,29 @@ class Reused:
     state: tuple[int, int, bytes]  # the file's docs index entry
 
 
-Item = Page | Reused | tuple[str, str | bytes]
+@dataclass
+class Unit:
+    """Side files made together, from inputs hashed into ``fingerprint`` (see ``unit``)."""
+
+    key: tuple[str, str]
+    fingerprint: bytes | None
+    make: Callable[[], Iterable[tuple[str, str | bytes]]]
+
+
+def unit(ctx: Context, key: tuple[str, str], inputs: Any, refs: Callable[[], Iterable[tuple[str, str]]],
+         make: Callable[[], Iterable[tuple[str, str | bytes]]]) -> Unit:
+    """Side files that an incremental build makes again only when their inputs changed.
+
+    For producers: ``make`` gives the files; they depend on nothing but the
+    site-wide inputs, ``inputs`` (a repr-able value) and the records ``refs``
+    names (("p", paper id): a paper as listed; ("P", paper id): with what was
+    prepared for it; ("a", author id)) - see generator/pagememo.py.
+    """
+    memo: PageMemo | None = ctx.extras.get("_memo")
+    return Unit(key, memo.digest(inputs, refs()) if memo is not None else None, make)
+
+
+Item = Page | Reused | Unit | tuple[str, str | bytes]
 Task = tuple[str, Callable[[], Iterable[Item]]]
 CHUNK = 400  # record pages per task: small enough to balance two workers, large enough to be cheap
 
@@ -116,10 +140,19 @@ def record_pages(ctx: Context, kind: str, records: list[Any], page: Callable[[Co
         yield Reused(kind, r.id, *hit) if hit else page(ctx, r)
 
 
-def all_pages(ctx: Context) -> Iterator[Item]:
-    """Every page of the site, in a fixed order."""
+def all_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
+    """Every page and side file of the site, in a fixed order."""
     for _kind, make in tasks(ctx):
-        yield from make()
+        yield from expand(make())
+
+
+def expand(items: Iterable[Item]) -> Iterator[Page | tuple[str, str | bytes]]:
+    """``items`` with each Unit replaced by the files it makes (Reused pages are left out)."""
+    for item in items:
+        if isinstance(item, Unit):
+            yield from item.make()
+        elif not isinstance(item, Reused):
+            yield item
 
 
 def collect(ctx: Context, key: str, value: Any) -> None:
@@ -205,6 +238,8 @@ class _Done:
     collected: dict[str, list[Any]]
     memo: dict[tuple[str, str], Entry]  # entries of the record pages this task made or reused
     reused: int  # of which reused
+    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]]  # side-file units made or reused
+    reused_files: int  # side files of reused units
 
 
 # Set in the parent right before forking the workers, which inherit it.
@@ -224,9 +259,25 @@ def _run_task(i: int) -> tuple[int, _Done]:
     files = []
     pages = 0
     remembered: dict[tuple[str, str], Entry] = {}
-    reused = 0
+    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = {}
+    reused = reused_files = 0
     for item in make():
         data: str | bytes
+        if isinstance(item, Unit):
+            fp = item.fingerprint
+            hit = memo.unit_files(item.key, fp, files_index.old, files_index.docs) if memo and fp else None
+            if hit is None:
+                hit = []
+                for rel_path, data in item.make():
+                    entry, written = files_index.put(rel_path, data)
+                    files.append((rel_path, entry, written, False))
+                    hit.append((rel_path, entry))
+            else:
+                files.extend((rel_path, entry, False, False) for rel_path, entry in hit)
+                reused_files += len(hit)
+            if fp is not None:
+                units[item.key] = (fp, tuple(rel_path for rel_path, _ in hit))
+            continue
         if isinstance(item, Reused):
             files.append((item.entry.path, item.state, False, True))
             pages += 1
@@ -253,7 +304,8 @@ def _run_task(i: int) -> tuple[int, _Done]:
         entry, written = index.put(rel_path, data)
         files.append((rel_path, entry, written, index is pages_index))
     del ctx.extras["_collected"]
-    return i, _Done(kind, files, pages, time.perf_counter() - start, collected, remembered, reused)
+    return i, _Done(kind, files, pages, time.perf_counter() - start, collected, remembered, reused, units,
+                  reused_files)
 
 
 def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex, jobs: int,
@@ -326,7 +378,9 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
             ctx.extras.setdefault(key, []).extend(values)
         if memo is not None:
             memo.new.update(result.memo)
+            memo.new_units.update(result.units)
         stats.reused += result.reused
+        stats.reused_files += result.reused_files
     # Static assets of the theme add-ons (CSS, JS), copied like pages.
     src = assets_dir()
     for path in sorted(src.rglob("*")):

@@ -37,6 +37,7 @@ import hashlib
 import os
 import pickle
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -111,8 +112,10 @@ class PageMemo:
     key: bytes
     old: dict[tuple[str, str], Entry] = field(default_factory=dict)
     new: dict[tuple[str, str], Entry] = field(default_factory=dict)
-    versions: dict[tuple[str, str], bytes] = field(default_factory=dict)  # what other pages show of a record
-    own: dict[tuple[str, str], bytes] = field(default_factory=dict)  # what a record's own page shows of it
+    # Side files made together (a feed's three files, a paper's JSON): (fingerprint, their paths).
+    old_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
+    new_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
+    versions: dict[tuple[str, str], bytes] = field(default_factory=dict)  # see record_versions
     slugs: dict[tuple[str, str], str] = field(default_factory=dict)  # ("papers", slug) -> id
     # The docs index of the last build ({path: (size, mtime, hash)}) and the docs folder:
     # a page is reused only while its file is as that build left it.
@@ -124,12 +127,12 @@ class PageMemo:
         memo = cls(key=site_key(ctx, config_dir))
         try:
             with open(path, "rb") as f:
-                key, old = pickle.load(f)
+                key, old, old_units = pickle.load(f)
             if key == memo.key:
-                memo.old = old
+                memo.old, memo.old_units = old, old_units
         except Exception:  # missing, unreadable or from another version: every page is made
             pass
-        memo.versions, memo.own = record_versions(ctx)
+        memo.versions = record_versions(ctx)
         cat = ctx.catalog
         memo.slugs = {("papers", safe_slug(i)): i for i in cat.papers}
         memo.slugs.update({("authors", safe_slug(i)): i for i in cat.authors})
@@ -139,7 +142,7 @@ class PageMemo:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         with open(tmp, "wb") as f:
-            pickle.dump((self.key, self.new), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.key, self.new, self.new_units), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
     def fingerprint(self, kind: str, rid: str, refs: tuple[tuple[str, str], ...]) -> bytes:
@@ -147,7 +150,7 @@ class PageMemo:
         v = self.versions
         h = hashlib.blake2b(self.key, digest_size=12)
         h.update(f"{kind}\0{rid}\0".encode("utf-8", "surrogatepass"))
-        h.update(self.own.get((kind[0], rid), _GONE))
+        h.update(v.get(("P" if kind == "papers" else "a", rid), _GONE))
         try:  # the refs are the same list as when the fingerprint was taken, so versions alone tell
             h.update(b"".join(map(v.__getitem__, refs)))
         except KeyError:  # a referred record is gone
@@ -167,6 +170,32 @@ class PageMemo:
         if state is None or (st.st_size, st.st_mtime_ns) != state[:2]:
             return None  # changed or removed since: made again
         return old, state
+
+    def digest(self, inputs: Any, refs: Iterable[tuple[str, str]]) -> bytes:
+        """The fingerprint of side files made from ``inputs`` (any repr-able value) and the records ``refs``."""
+        v = self.versions
+        h = hashlib.blake2b(self.key, digest_size=12)
+        h.update(repr(inputs).encode("utf-8", "surrogatepass"))
+        h.update(b"".join(v.get(r, _GONE) for r in refs))
+        return h.digest()
+
+    def unit_files(self, key: tuple[str, str], fingerprint: bytes, files: dict[str, tuple[int, int, bytes]],
+                   root: Path) -> list[tuple[str, tuple[int, int, bytes]]] | None:
+        """The files of a unit and their index entries, if its fingerprint and its files are as last time."""
+        old = self.old_units.get(key)
+        if old is None or old[0] != fingerprint:
+            return None
+        out = []
+        for path in old[1]:
+            state = files.get(path)
+            try:
+                st = os.stat(root / path)
+            except OSError:
+                return None
+            if state is None or (st.st_size, st.st_mtime_ns) != state[:2]:
+                return None
+            out.append((path, state))
+        return out
 
     def remember(self, ctx: Context, kind: str, rid: str, path: str, text: str,
                  collected: dict[str, list[Any]]) -> Entry:
@@ -190,13 +219,17 @@ def _picked_from(ctx: Context, kind: str, rid: str) -> list[tuple[str, str]]:  #
     return [("a", cid) for cid in cat.coauthors.get(rid, ())]
 
 
-def record_versions(ctx: Context) -> tuple[dict[tuple[str, str], bytes], dict[tuple[str, str], bytes]]:
-    """Hashes of what a page can show of each paper ("p") and author ("a"): on other pages, and on its own.
+def record_versions(ctx: Context) -> dict[tuple[str, str], bytes]:
+    """Hashes of what pages can show of each record, by kind:
 
-    Another page shows a paper as an item (its fields, its authors linked or
-    not); its own page also shows what was prepared for it (related papers,
-    BibTeX key, ...) and its citations.  Keeping the two apart means a
-    paper whose related list moved does not make every page listing it again.
+    * ``("p", id)``: a paper as other pages show it (an item: its fields, its
+      authors linked or not);
+    * ``("P", id)``: a paper as its own page shows it: also what was prepared
+      for it (related papers, BibTeX key, ...) and its citations.  Keeping the
+      two apart means a paper whose related list moved does not make every
+      page listing it again;
+    * ``("a", id)``: an author: its fields, works (in date order) and co-authors;
+    * ``("t", slug)``: the candidates of a topic's "same topic" lists.
     """
     from .related import TOPIC_CANDIDATES  # here: related.py registers itself with generate at import
 
@@ -204,12 +237,11 @@ def record_versions(ctx: Context) -> tuple[dict[tuple[str, str], bytes], dict[tu
     per_record, _shared = _record_maps(ctx)
     maps = [ctx.extras[n] for n in per_record]
     graph = cat.citations
-    shown: dict[tuple[str, str], bytes] = {}
-    own: dict[tuple[str, str], bytes] = {}
+    out: dict[tuple[str, str], bytes] = {}
     authors = cat.authors
     for pid, p in cat.papers.items():
-        shown[("p", pid)] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
-        own[("p", pid)] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
+        out[("p", pid)] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
+        out[("P", pid)] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
                              graph.references.get(pid), graph.cited_by.get(pid),
                              graph.external_references.get(pid), graph.external_citations.get(pid),
                              graph.titles.get(pid), [m.get(pid) for m in maps])
@@ -221,13 +253,10 @@ def record_versions(ctx: Context) -> tuple[dict[tuple[str, str], bytes], dict[tu
     place = {pid: n for ids in same_day.values()
              for n, pid in enumerate(sorted(ids, key=lambda i: (cat.papers[i].title.lower(), i)))}
     for aid, a in authors.items():
-        # An author is shown by name elsewhere, but pages also choose among an author's works
-        # and co-authors (see _picked_from): one version for both.
         works = cat.papers_of.get(aid, [])
         order = [(cat.papers[w].date, place[w]) for w in works if w in place]
-        shown[("a", aid)] = own[("a", aid)] = _h(
-            repr(a), ctx.author_files.get(aid), works, order,
-            sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
+        out[("a", aid)] = _h(repr(a), ctx.author_files.get(aid), works, order,
+                             sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
     for key, ids in cat.by_topic.items():
-        shown[("t", key)] = _h(ids[:TOPIC_CANDIDATES])
-    return shown, own
+        out[("t", key)] = _h(ids[:TOPIC_CANDIDATES])
+    return out

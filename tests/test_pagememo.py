@@ -120,6 +120,8 @@ def test_every_kind_of_edit_gives_the_pages_of_a_fresh_generation(catalog, tmp_p
     again = _generate(content, inc, memo=True)
     records = again.reused
     assert records > N and again.written == 0  # every paper and author page reused, nothing written
+    side = again.reused_files  # feeds and per-record exports
+    assert side > 2 * N
     for edit in EDITS:
         edit(content)
         stats = _generate(content, inc, memo=True)
@@ -130,6 +132,7 @@ def test_every_kind_of_edit_gives_the_pages_of_a_fresh_generation(catalog, tmp_p
         # other page chooses by reuses most (a new date reorders every list of its authors' works).
         least = records / 2 if edit in LOCAL else 1
         assert least < stats.reused < records + 2, (edit.__name__, stats.reused, records)
+        assert side / 2 < stats.reused_files < side + 10, (edit.__name__, stats.reused_files, side)
         records = stats.pages - (first.pages - records)
 
 

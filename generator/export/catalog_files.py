@@ -96,27 +96,43 @@ def author_data(ctx: Context, aid: str) -> dict[str, Any]:
     }
 
 
-def produce(ctx: Context) -> Iterator[tuple[str, str]]:
-    """EXTRA_PRODUCER: catalog files, per-record JSON, per-listing .bib."""
+def whole_catalog(ctx: Context) -> Iterator[tuple[str, str]]:
+    """The whole catalog as BibTeX, JSON and JSON Lines."""
     cat = ctx.catalog
-    ids = list(cat.papers)
-    yield "catalog.bib", bib_of(ctx, ids)
+    yield "catalog.bib", bib_of(ctx, list(cat.papers))
     yield "catalog.json", json.dumps(
         {"papers": [p.to_dict() for p in cat.papers.values()], "authors": [a.to_dict() for a in cat.authors.values()]},
         ensure_ascii=False, sort_keys=True, indent=1) + "\n"
     yield "catalog.jsonl", "".join(_dumps(p.to_dict()) for p in cat.papers.values())
     yield "authors.jsonl", "".join(_dumps(a.to_dict()) for a in cat.authors.values())
+
+
+def produce(ctx: Context) -> Iterator[generate.Unit]:
+    """EXTRA_PRODUCER: catalog files, per-record JSON, per-listing .bib."""
+    cat = ctx.catalog
+    ids = list(cat.papers)
+    every = [*(("p", i) for i in ids), *(("a", i) for i in cat.authors)]
+    yield generate.unit(ctx, ("catalog", "catalog"), [keys(ctx)[i] for i in ids], lambda: every,
+                        lambda: whole_catalog(ctx))
+    # Per record and per listing, each file is made again only when what it holds changed.
     if "papers" in ctx.config.pages:
         for pid in ids:
-            yield paper_json_url(pid), _dumps(paper_data(ctx, pid))
+            yield generate.unit(ctx, ("json", pid), (), lambda pid=pid: [("P", pid)],  # type: ignore[misc]
+                       lambda pid=pid: [(paper_json_url(pid), _dumps(paper_data(ctx, pid)))])  # type: ignore[misc]
     if "authors" in ctx.config.pages:
         for aid in cat.authors:
-            yield author_json_url(aid), _dumps(author_data(ctx, aid))
+            # The author, and the names of the co-authors listed.
+            yield generate.unit(ctx, ("json", f"author:{aid}"), (),
+                       lambda aid=aid: [("a", aid), *(("a", c) for c in cat.coauthors.get(aid, ()))],  # type: ignore[misc]
+                       lambda aid=aid: [(author_json_url(aid), _dumps(author_data(ctx, aid)))])  # type: ignore[misc]
+    k = keys(ctx)
     for kind, attr in FACET_INDEXES.items():
         if kind not in ctx.config.pages:
             continue
         for key, pids in sorted(getattr(cat, attr).items()):
-            yield f"{facet_url(kind, key)[:-1]}.bib", bib_of(ctx, pids)
+            path = f"{facet_url(kind, key)[:-1]}.bib"
+            yield generate.unit(ctx, ("bib", path), [k[i] for i in pids], lambda pids=pids: [("p", i) for i in pids],  # type: ignore[misc]
+                       lambda path=path, pids=pids: [(path, bib_of(ctx, pids))])  # type: ignore[misc]
 
 
 def facet_key(ctx: Context, kind: str, stem: str) -> Any:
