@@ -159,6 +159,7 @@ class RenderPlan:
     jobs: int = 2
     progress: Callable[[int, int], None] | None = None
     extra_dir: Path | None = None  # side files to link into the site beside MkDocs' output
+    linking: subprocess.Popen[bytes] | None = None  # the previous site being linked into the build folder
     # Filled in by run_mkdocs: what was done, and what to record after the swap.
     stats: incremental.RenderStats | None = None
     key: str = ""
@@ -178,7 +179,7 @@ def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
         else:
             plan.stats, plan.key, plan.hashes = incremental.build(
                 cfg, plan.previous_site, plan.manifest, jobs=plan.jobs, progress=plan.progress,
-                extra_dir=plan.extra_dir)
+                extra_dir=plan.extra_dir, linking=plan.linking)
     except SystemExit as e:  # MkDocs aborts this way under strict mode
         raise BuildFailed(f"MkDocs stopped the build (exit {e.code}); the previous site is untouched") from None
     except Exception as e:
@@ -300,16 +301,6 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     generator/incremental.py); the result is byte-identical to a full build.
     """
     report = BuildReport()
-    ctx, config = _load_cached(opts, report)
-    docs, files = opts.work_dir / "docs", opts.work_dir / "files"
-    with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
-        report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files,
-                                 memo_path=opts.work_dir / "page-memo.pickle" if opts.incremental else None,
-                                 config_dir=opts.config_dir)
-    # From here on only the site URL and the sitemap's URLs are needed: the catalog is let go
-    # before MkDocs loads, so the page-rendering workers do not inherit it.
-    site_url, sitemap_urls = ctx.config.url, ctx.extras.get("sitemap_urls")
-    del ctx
     # MkDocs builds beside the live site; the swap happens only on success.
     site_dir = opts.site_dir
     site_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -318,15 +309,27 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     if tmp.exists():
         shutil.rmtree(tmp)
     manifest_path = opts.work_dir / "site-manifest.json"
+    manifest = incremental.read_manifest(manifest_path) if opts.incremental else {}
+    previous = site_dir if site_dir.is_dir() else None
+    linking = incremental.start_link(previous, manifest, tmp)  # runs while the pages are made
     try:
+        ctx, config = _load_cached(opts, report)
+        docs, files = opts.work_dir / "docs", opts.work_dir / "files"
+        with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
+            report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files,
+                                     memo_path=opts.work_dir / "page-memo.pickle" if opts.incremental else None,
+                                     config_dir=opts.config_dir)
+        # From here on only the site URL and the sitemap's URLs are needed: the catalog is let go
+        # before MkDocs loads, so the page-rendering workers do not inherit it.
+        site_url, sitemap_urls = ctx.config.url, ctx.extras.get("sitemap_urls")
+        del ctx
         with _timed(report, "mkdocs"), _bar(opts, "html", "page") as bar:
             def progress(done: int, total: int) -> None:
                 bar.total = total
                 bar.update(done - bar.n)
 
-            plan = RenderPlan(previous_site=site_dir if site_dir.is_dir() else None,
-                              manifest=incremental.read_manifest(manifest_path) if opts.incremental else {},
-                              jobs=max(1, opts.jobs), progress=progress, extra_dir=files)
+            plan = RenderPlan(previous_site=previous, manifest=manifest, jobs=max(1, opts.jobs),
+                              progress=progress, extra_dir=files, linking=linking)
             cfg = mkdocs_config(opts, config, docs, tmp)
             run_mkdocs(cfg, plan)
             write_sitemaps(site_url, sitemap_urls, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
@@ -338,6 +341,9 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         if plan.stats is not None:
             incremental.write_manifest(manifest_path, plan.key, plan.hashes, site_dir)
     finally:
+        if linking is not None and linking.poll() is None:  # the build stopped before MkDocs
+            linking.kill()
+            linking.wait()
         if tmp.exists():
             shutil.rmtree(tmp, ignore_errors=True)
     report.site_dir = site_dir

@@ -172,6 +172,23 @@ def _link_tree(src: Path, dst: Path) -> None:
         shutil.copytree(src, dst)
 
 
+def start_link(previous_site: Path | None, manifest: dict[str, Any], dst: Path) -> subprocess.Popen[bytes] | None:
+    """Start hard-linking the last built site into ``dst`` in the background, if it can be reused.
+
+    Called as the build starts, so that ``cp -al`` of 70,000 files (about two
+    seconds at 10k papers) runs while the catalog and the pages are made,
+    not after; ``build`` waits for it (and throws the copy away if the
+    site-wide key turns out to have changed).
+    """
+    cp = shutil.which("cp")
+    if (not manifest or previous_site is None or not previous_site.is_dir() or previous_site.is_symlink()
+            or cp is None or manifest.get("site") != str(previous_site.resolve())
+            or manifest.get("site_id") != _site_id(previous_site)):
+        return None
+    return subprocess.Popen([cp, "-al", "--", str(previous_site), str(dst)], stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def _link_extra(src: Path, site: Path, expected: set[str]) -> int:
     """Hard-link every file under ``src`` into ``site`` (copy across file systems); add them to ``expected``.
 
@@ -426,8 +443,8 @@ def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | No
 
 
 def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,
-          progress: Callable[[int, int], None] | None = None,
-          extra_dir: Path | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
+          progress: Callable[[int, int], None] | None = None, extra_dir: Path | None = None,
+          linking: subprocess.Popen[bytes] | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
     """Build the site described by ``cfg`` into ``cfg.site_dir`` (a folder that must not exist).
 
     ``extra_dir`` holds side files (search index, feeds, exports) that go into
@@ -436,6 +453,8 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
 
     ``previous_site`` and ``manifest`` describe the last build; pages whose
     Markdown is unchanged are reused from it when the site-wide key matches.
+    ``linking`` is a ``start_link`` of the previous site into the build
+    folder, when one was started.
     ``progress(done, total)`` is called as pages are rendered.  Returns the
     stats, the key and the page hashes to record with :func:`write_manifest`
     once the new site is in place.
@@ -480,9 +499,12 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     else:
         old_pages = manifest.get("pages", {})
         stats.full = False
+    linked = linking is not None and linking.wait() == 0
+    if (stats.full or not linked) and site.exists():
+        shutil.rmtree(site)  # linked before the key was known to differ, or half linked
     if stats.full:
         site.mkdir(parents=True)
-    else:
+    elif not linked:
         assert previous_site is not None
         _link_tree(previous_site, site)
 

@@ -57,8 +57,11 @@ def test_failed_mkdocs_leaves_the_site_untouched(sites, monkeypatch):
     content, site, work, before = sites
 
     def broken(cfg, *plan):
-        # Half a site written, then failure: nothing of it may show.
+        # Half a site written, then failure: nothing of it may show.  (The build folder
+        # may already hold hard links to the live site's files: like every writer of the
+        # MkDocs stage, this one replaces a file instead of writing into it.)
         Path(cfg["site_dir"], "index.html").parent.mkdir(parents=True, exist_ok=True)
+        Path(cfg["site_dir"], "index.html").unlink(missing_ok=True)
         Path(cfg["site_dir"], "index.html").write_text("half")
         raise BuildFailed("MkDocs failed: simulated")
 
