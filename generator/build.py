@@ -109,7 +109,8 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
     with _timed(report, "catalog"):
         rules = load_rules(opts.config_dir / "topics.yaml")
         if rules:
-            apply_rules(rules, content.papers.values())
+            apply_rules(rules, content.papers.values(),
+                        cache=opts.work_dir / "topics-cache.pickle" if opts.incremental else None)
         catalog = build_catalog(content.papers, content.authors)
     report.papers, report.authors = len(catalog.papers), len(catalog.authors)
     ctx = Context(catalog=catalog, config=config, paper_files=content.paper_files,

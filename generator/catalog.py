@@ -7,6 +7,7 @@ is computed here, so page code only formats.
 
 from __future__ import annotations
 
+import functools
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
@@ -18,6 +19,7 @@ from .model import Author, AuthorRef, Paper
 MAX_COAUTHORED = 100  # authors on a paper beyond which its co-author pairs are not counted
 
 
+@functools.lru_cache(maxsize=1 << 17)  # a name is looked up once per paper it is on
 def name_key(name: str) -> str:
     """A person's name folded for matching: case, accents, 'Last, First' order.
 
