@@ -124,7 +124,7 @@ def _child_build(args: argparse.Namespace) -> None:
     r = report.render
     out = {
         "total": total, "timings": report.timings, "task_seconds": report.docs.seconds, "gen_jobs": report.docs.jobs,
-        "addons": sum(v for k, v in report.docs.seconds.items() if k not in ("papers", "authors", "listings")),
+        "addons": sum(v for k, v in report.docs.seconds.items() if k not in ("papers", "authors", "listings", "prepare", "memo")),
         "papers": report.papers,
         "authors": report.authors, "pages": report.docs.pages, "docs_written": report.docs.written,
         "rendered": r.rendered if r else None, "reused": r.reused if r else None,

@@ -59,7 +59,8 @@ class GenerateStats:
     reused_files: int = 0  # side files (feeds, exports) not made again, likewise
     jobs: int = 1
     # Seconds spent in each kind of task (summed over worker processes): "papers",
-    # "authors", "listings", and each add-on producer by its module name.
+    # "authors", "listings", and each add-on producer by its module name; and
+    # before the tasks, in "prepare" (shared values) and "memo" (record versions).
     seconds: dict[str, float] = field(default_factory=dict)
 
 
@@ -351,14 +352,18 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     """
     stats = GenerateStats()
     ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
+    start = time.perf_counter()
     prepare(ctx)
+    stats.seconds["prepare"] = time.perf_counter() - start
     keep: set[str] = set()
     index = _DocsIndex(docs)
     memo = None
     if memo_path is not None:
+        start = time.perf_counter()
         memo = PageMemo.load(memo_path, ctx, config_dir)
         memo.files, memo.docs = index.old, docs
         ctx.extras["_memo"] = memo
+        stats.seconds["memo"] = time.perf_counter() - start
     files_index = _DocsIndex(files) if files is not None else index
     keep_files: set[str] = set() if files is not None else keep
     results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, files_index, jobs, progress)
