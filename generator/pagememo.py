@@ -46,7 +46,7 @@ from typing import Any
 from .ids import slug
 from .pages.common import Context, safe_slug
 
-MEMO_VERSION = 1
+MEMO_VERSION = 2
 
 # A relative link from one page to a paper or author page: ``../../papers/<slug>/``.
 _LINK = re.compile(r'href="(?:\.\./)*(papers|authors)/([^/"#?]+)/"')
@@ -101,7 +101,9 @@ class Entry:
 
     path: str  # the page's file under docs/
     fingerprint: bytes
-    refs: tuple[tuple[str, str], ...]  # ("p" | "a" | "t", paper id, author id or topic slug)
+    # The records it refers to, as version keys ("p\t<paper id>", see record_versions), one per line:
+    # one string, not a tuple of tuples, because 20,000 entries of 100 refs each are pickled every build.
+    refs: str
     collected: dict[str, list[Any]]
 
 
@@ -115,7 +117,7 @@ class PageMemo:
     # Side files made together (a feed's three files, a paper's JSON): (fingerprint, their paths).
     old_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
     new_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
-    versions: dict[tuple[str, str], bytes] = field(default_factory=dict)  # see record_versions
+    versions: dict[str, bytes] = field(default_factory=dict)  # see record_versions
     slugs: dict[tuple[str, str], str] = field(default_factory=dict)  # ("papers", slug) -> id
     # The docs index of the last build ({path: (size, mtime, hash)}) and the docs folder:
     # a page is reused only while its file is as that build left it.
@@ -145,16 +147,17 @@ class PageMemo:
             pickle.dump((self.key, self.new, self.new_units), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
-    def fingerprint(self, kind: str, rid: str, refs: tuple[tuple[str, str], ...]) -> bytes:
+    def fingerprint(self, kind: str, rid: str, refs: str) -> bytes:
         """Of the ``kind`` ("papers" | "authors") page of record ``rid`` referring to ``refs``."""
         v = self.versions
         h = hashlib.blake2b(self.key, digest_size=12)
         h.update(f"{kind}\0{rid}\0".encode("utf-8", "surrogatepass"))
-        h.update(v.get(("P" if kind == "papers" else "a", rid), _GONE))
+        h.update(v.get(f"{'P' if kind == 'papers' else 'a'}\t{rid}", _GONE))
+        keys = refs.split("\n") if refs else []
         try:  # the refs are the same list as when the fingerprint was taken, so versions alone tell
-            h.update(b"".join(map(v.__getitem__, refs)))
+            h.update(b"".join(map(v.__getitem__, keys)))
         except KeyError:  # a referred record is gone
-            h.update(b"".join(v.get(r, _GONE) for r in refs))
+            h.update(b"".join(v.get(r, _GONE) for r in keys))
         return h.digest()
 
     def lookup(self, kind: str, rid: str) -> tuple[Entry, tuple[int, int, bytes]] | None:
@@ -176,7 +179,7 @@ class PageMemo:
         v = self.versions
         h = hashlib.blake2b(self.key, digest_size=12)
         h.update(repr(inputs).encode("utf-8", "surrogatepass"))
-        h.update(b"".join(v.get(r, _GONE) for r in refs))
+        h.update(b"".join(v.get(f"{k}\t{i}", _GONE) for k, i in refs))
         return h.digest()
 
     def unit_files(self, key: tuple[str, str], fingerprint: bytes, files: dict[str, tuple[int, int, bytes]],
@@ -200,10 +203,10 @@ class PageMemo:
     def remember(self, ctx: Context, kind: str, rid: str, path: str, text: str,
                  collected: dict[str, list[Any]]) -> Entry:
         """The entry of the page at ``path`` just made as ``text`` (its Markdown)."""
-        refs = {(k[0], rid2) for k, slug in _LINK.findall(text) if (rid2 := self.slugs.get((k, slug)))}
-        refs |= set(_picked_from(ctx, kind, rid))
-        refs.discard((kind[0], rid))
-        ordered = tuple(sorted(refs))
+        refs = {f"{k[0]}\t{rid2}" for k, slug in _LINK.findall(text) if (rid2 := self.slugs.get((k, slug)))}
+        refs.update(f"{k}\t{i}" for k, i in _picked_from(ctx, kind, rid))
+        refs.discard(f"{kind[0]}\t{rid}")
+        ordered = "\n".join(sorted(refs))
         return Entry(path, self.fingerprint(kind, rid, ordered), ordered, collected)
 
 
@@ -219,8 +222,10 @@ def _picked_from(ctx: Context, kind: str, rid: str) -> list[tuple[str, str]]:  #
     return [("a", cid) for cid in cat.coauthors.get(rid, ())]
 
 
-def record_versions(ctx: Context) -> dict[tuple[str, str], bytes]:
+def record_versions(ctx: Context) -> dict[str, bytes]:
     """Hashes of what pages can show of each record, by kind:
+
+    (keyed "<kind>\t<id>")
 
     * ``("p", id)``: a paper as other pages show it (an item: its fields, its
       authors linked or not);
@@ -237,11 +242,11 @@ def record_versions(ctx: Context) -> dict[tuple[str, str], bytes]:
     per_record, _shared = _record_maps(ctx)
     maps = [ctx.extras[n] for n in per_record]
     graph = cat.citations
-    out: dict[tuple[str, str], bytes] = {}
+    out: dict[str, bytes] = {}
     authors = cat.authors
     for pid, p in cat.papers.items():
-        out[("p", pid)] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
-        out[("P", pid)] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
+        out[f"p\t{pid}"] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
+        out[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
                              graph.references.get(pid), graph.cited_by.get(pid),
                              graph.external_references.get(pid), graph.external_citations.get(pid),
                              graph.titles.get(pid), [m.get(pid) for m in maps])
@@ -255,8 +260,8 @@ def record_versions(ctx: Context) -> dict[tuple[str, str], bytes]:
     for aid, a in authors.items():
         works = cat.papers_of.get(aid, [])
         order = [(cat.papers[w].date, place[w]) for w in works if w in place]
-        out[("a", aid)] = _h(repr(a), ctx.author_files.get(aid), works, order,
+        out[f"a\t{aid}"] = _h(repr(a), ctx.author_files.get(aid), works, order,
                              sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
     for key, ids in cat.by_topic.items():
-        out[("t", key)] = _h(ids[:TOPIC_CANDIDATES])
+        out[f"t\t{key}"] = _h(ids[:TOPIC_CANDIDATES])
     return out
