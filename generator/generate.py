@@ -16,10 +16,10 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from .export import bibtex
-from .forking import can_fork, fork_map
+from .forking import Background, can_fork, fork_background, fork_map
 from .pagememo import Entry, PageMemo
 from .pages import listings
 from .pages.author import author_page
@@ -38,12 +38,19 @@ PREPARERS: list[Callable[[Context], None]] = []
 HEAD_HOOKS: list[Callable[[Context, Page], str]] = []
 
 
+# Producers that read the catalog and the settings only, never a prepared value:
+# on a large catalog they start in a worker of their own before the preparers run.
+EARLY: list[Callable[[Context], Iterable[Any]]] = []
+
+
 def register(*, producers: Iterable[Callable] = (), preparers: Iterable[Callable] = (),
-             head_hooks: Iterable[Callable] = ()) -> None:
+             head_hooks: Iterable[Callable] = (), early: bool = False) -> None:
     """Add an add-on's callables to the registries, each once, in the order given.
 
+    ``early``: the producers read no prepared value (see EARLY).
     Add-ons call this at import; importing one twice changes nothing."""
-    for items, registry in ((producers, EXTRA_PRODUCERS), (preparers, PREPARERS), (head_hooks, HEAD_HOOKS)):
+    for items, registry in ((producers, EXTRA_PRODUCERS), (preparers, PREPARERS), (head_hooks, HEAD_HOOKS),
+                            (producers if early else (), EARLY)):
         for fn in items:
             if fn not in registry:
                 registry.append(fn)  # type: ignore[arg-type]
@@ -97,7 +104,14 @@ def unit(ctx: Context, key: tuple[str, str], inputs: Any, refs: Callable[[], Ite
 
 
 Item = Page | Reused | Unit | tuple[str, str | bytes]
-Task = tuple[str, Callable[[], Iterable[Item]]]
+
+
+class Task(NamedTuple):
+    kind: str  # "papers", "authors", "listings", or an add-on producer's module name
+    make: Callable[[], Iterable[Item]]
+    early: bool = False  # may run before the preparers (see EARLY)
+
+
 CHUNK = 400  # record pages per task: small enough to balance two workers, large enough to be cheap
 
 
@@ -108,28 +122,29 @@ def tasks(ctx: Context) -> list[Task]:
     other, so the tasks can run in any order and in any process.
     """
     kinds = ctx.config.pages
-    out: list[Task] = [("listings", lambda: [listings.home(ctx)])]
+    out: list[Task] = [Task("listings", lambda: [listings.home(ctx)])]
 
     def chunked(kind: str, records: list[Any], page: Callable[[Context, Any], Page]) -> None:
         for i in range(0, len(records), CHUNK):
             part = records[i:i + CHUNK]
-            out.append((kind, lambda part=part: record_pages(ctx, kind, part, page)))  # type: ignore[misc]
+            out.append(Task(kind, lambda part=part: record_pages(ctx, kind, part, page)))  # type: ignore[misc]
 
     if "papers" in kinds:
-        out.append(("listings", lambda: listings.all_papers(ctx)))
+        out.append(Task("listings", lambda: listings.all_papers(ctx)))
         chunked("papers", list(ctx.catalog.papers.values()), paper_page)
     if "authors" in kinds:
-        out.append(("listings", lambda: listings.authors_index(ctx)))
+        out.append(Task("listings", lambda: listings.authors_index(ctx)))
         chunked("authors", list(ctx.catalog.authors.values()), author_page)
     for kind in ("topics", "venues", "orgs"):
         if kind in kinds:
-            out.append(("listings", lambda kind=kind: listings.facet_pages(ctx, kind)))  # type: ignore[misc]
+            out.append(Task("listings", lambda kind=kind: listings.facet_pages(ctx, kind)))  # type: ignore[misc]
     if "years" in kinds:
-        out.append(("listings", lambda: listings.year_pages(ctx)))
+        out.append(Task("listings", lambda: listings.year_pages(ctx)))
     if "daily" in kinds:
-        out.append(("listings", lambda: listings.daily_pages(ctx)))
+        out.append(Task("listings", lambda: listings.daily_pages(ctx)))
     for producer in EXTRA_PRODUCERS:
-        out.append((producer.__module__.rpartition(".")[2], lambda producer=producer: producer(ctx)))  # type: ignore[misc]
+        out.append(Task(producer.__module__.rpartition(".")[2], lambda producer=producer: producer(ctx),  # type: ignore[misc]
+                        producer in EARLY))
     return out
 
 
@@ -143,8 +158,8 @@ def record_pages(ctx: Context, kind: str, records: list[Any], page: Callable[[Co
 
 def all_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
     """Every page and side file of the site, in a fixed order."""
-    for _kind, make in tasks(ctx):
-        yield from expand(make())
+    for task in tasks(ctx):
+        yield from expand(task.make())
 
 
 def expand(items: Iterable[Item]) -> Iterator[Page | tuple[str, str | bytes]]:
@@ -255,7 +270,7 @@ def _run_task(i: int) -> tuple[int, _Done]:
     ctx: Context = _WORK["ctx"]
     pages_index: _DocsIndex = _WORK["index"]
     files_index: _DocsIndex = _WORK["files_index"]
-    kind, make = _WORK["tasks"][i]
+    kind, make, _early = _WORK["tasks"][i]
     memo: PageMemo | None = ctx.extras.get("_memo")
     collected: dict[str, list[Any]] = {}
     ctx.extras["_collected"] = collected
@@ -312,13 +327,33 @@ def _run_task(i: int) -> tuple[int, _Done]:
                   reused_files)
 
 
+def _parallel(ctx: Context, jobs: int) -> bool:
+    return len(ctx.catalog.papers) + len(ctx.catalog.authors) >= PARALLEL_MIN and can_fork(jobs)
+
+
+def _start_early(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex,
+                 jobs: int) -> tuple[list[int], Background | None]:
+    """Start the early tasks in a worker of their own (large catalogs only): their indices, and the wait."""
+    early = [i for i, t in enumerate(todo) if t.early] if _parallel(ctx, jobs) else []
+    if not early:
+        return [], None
+    _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
+    try:
+        return early, fork_background(_run_task, early)
+    finally:
+        _WORK.clear()
+
+
 def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex, jobs: int,
-               progress: Callable[[int], None] | None) -> tuple[list[_Done], int]:
-    """Run every task, on ``jobs`` forked processes when the catalog is large; results in task order."""
+               progress: Callable[[int], None] | None, started: list[int],
+               early: Background | None) -> tuple[list[_Done], int]:
+    """Run every task but those ``started`` early, on ``jobs`` forked processes when the catalog is
+    large; then wait for the early ones.  Results in task order."""
     _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
     done: list[_Done | None] = [None] * len(todo)
-    order: list[int] = list(range(len(todo)))
-    if len(ctx.catalog.papers) + len(ctx.catalog.authors) < PARALLEL_MIN or not can_fork(jobs):
+    skip = set(started)
+    order: list[int] = [i for i in range(len(todo)) if i not in skip]
+    if not _parallel(ctx, jobs):
         jobs = 1
     else:
         # Add-on producers are few and long (feeds, search index): hand them out first so
@@ -326,6 +361,10 @@ def _run_tasks(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _
         order.sort(key=lambda i: (todo[i][0] in _CORE, i))
     try:
         for i, result in fork_map(_run_task, order, jobs, ordered=False):
+            done[i] = result
+            if progress:
+                progress(len(result.files))
+        for i, result in early.wait() if early is not None else ():
             done[i] = result
             if progress:
                 progress(len(result.files))
@@ -354,22 +393,32 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     ``config_dir`` is part of every page's inputs).
     """
     stats = GenerateStats()
-    ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
-    start = time.perf_counter()
-    prepare(ctx)
-    stats.seconds["prepare"] = time.perf_counter() - start
+    from .addons import load_addons
+
+    load_addons()
     keep: set[str] = set()
     index = _DocsIndex(docs)
-    memo = None
-    if memo_path is not None:
-        start = time.perf_counter()
-        memo = PageMemo.load(memo_path, ctx, config_dir)
-        memo.files, memo.docs = index.old, docs
-        ctx.extras["_memo"] = memo
-        stats.seconds["memo"] = time.perf_counter() - start
     files_index = _DocsIndex(files) if files is not None else index
     keep_files: set[str] = set() if files is not None else keep
-    results, stats.jobs = _run_tasks(ctx, tasks(ctx), index, files_index, jobs, progress)
+    todo = tasks(ctx)
+    # Producers that need no prepared value (the search index) start now, beside the preparers.
+    started, early = _start_early(ctx, todo, index, files_index, jobs)
+    try:
+        ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
+        start = time.perf_counter()
+        prepare(ctx)
+        stats.seconds["prepare"] = time.perf_counter() - start
+        memo = None
+        if memo_path is not None:
+            start = time.perf_counter()
+            memo = PageMemo.load(memo_path, ctx, config_dir)
+            memo.files, memo.docs = index.old, docs
+            ctx.extras["_memo"] = memo
+            stats.seconds["memo"] = time.perf_counter() - start
+        results, stats.jobs = _run_tasks(ctx, todo, index, files_index, jobs, progress, started, early)
+    finally:
+        if early is not None:  # (already ended when all went well)
+            early.cancel()
     for result in results:
         for rel_path, entry, written, is_page in result.files:
             if rel_path in keep or rel_path in keep_files:

@@ -125,4 +125,4 @@ def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
         yield Page("search/index.md", "Search", body, {"hide": ["toc"]}, kind="search")
 
 
-register(producers=[produce])
+register(producers=[produce], early=True)  # reads the catalog and settings only
