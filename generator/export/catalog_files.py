@@ -100,9 +100,11 @@ def whole_catalog(ctx: Context) -> Iterator[tuple[str, str]]:
     """The whole catalog as BibTeX, JSON and JSON Lines."""
     cat = ctx.catalog
     yield "catalog.bib", bib_of(ctx, list(cat.papers))
-    yield "catalog.json", json.dumps(
-        {"papers": [p.to_dict() for p in cat.papers.values()], "authors": [a.to_dict() for a in cat.authors.values()]},
-        ensure_ascii=False, sort_keys=True, indent=1) + "\n"
+    # One record per line: an indented dump takes the json module's pure-Python encoder
+    # (0.6 s at 10k papers), a compact one per record its C encoder.
+    yield "catalog.json", ('{"authors":[\n' + ",\n".join(_dumps(a.to_dict())[:-1] for a in cat.authors.values())
+                           + '\n],\n"papers":[\n' + ",\n".join(_dumps(p.to_dict())[:-1] for p in cat.papers.values())
+                           + "\n]}\n")
     yield "catalog.jsonl", "".join(_dumps(p.to_dict()) for p in cat.papers.values())
     yield "authors.jsonl", "".join(_dumps(a.to_dict()) for a in cat.authors.values())
 
