@@ -228,7 +228,7 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     (keyed "<kind>\t<id>")
 
     * ``("p", id)``: a paper as other pages show it (an item: its fields, its
-      authors linked or not);
+      authors linked or not; in BibTeX, its key);
     * ``("P", id)``: a paper as its own page shows it: also what was prepared
       for it (related papers, BibTeX key, ...) and its citations.  Keeping the
       two apart means a paper whose related list moved does not make every
@@ -244,8 +244,9 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     graph = cat.citations
     out: dict[str, bytes] = {}
     authors = cat.authors
+    keys = ctx.extras.get("bibkeys", {})  # shown with a paper wherever BibTeX is (an author's works)
     for pid, p in cat.papers.items():
-        out[f"p\t{pid}"] = item = _h(repr(p), [ref.id in authors for ref in p.authors])
+        out[f"p\t{pid}"] = item = _h(repr(p), [ref.id in authors for ref in p.authors], keys.get(pid))
         out[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
                              graph.references.get(pid), graph.cited_by.get(pid),
                              graph.external_references.get(pid), graph.external_citations.get(pid),

@@ -86,6 +86,17 @@ def _add(c: Path) -> None:
     (c / "papers" / "zz-added-paper-2031.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
+def _collide(c: Path) -> None:
+    # A paper by someone else of the same surname, same year and first title word: the
+    # existing paper's BibTeX key gains a suffix, which its authors' pages show (their
+    # "BibTeX of all works") though nothing else of theirs changed.
+    src = _by(c, _prolific(c))[2]
+    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    namesake = "Quentin " + data["authors"][0].split()[-1]
+    data.update(id="zz-collides-2031", title=data["title"] + " revisited", authors=[namesake])
+    (c / "papers" / "zz-collides-2031.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
 def _remove(c: Path) -> None:
     _cited(c).unlink()  # papers citing it lose a reference; its related neighbours lose it
 
@@ -99,7 +110,7 @@ def _retopic(c: Path) -> None:
     _edit(_papers(c)[60], lambda d: d.update(topics=["A brand new topic"]))
 
 
-EDITS = [_retitle, _redate, _rename_author, _add, _remove, _reword, _retopic]
+EDITS = [_retitle, _redate, _rename_author, _add, _collide, _remove, _reword, _retopic]
 LOCAL = {_retitle, _reword, _retopic}
 
 
