@@ -106,12 +106,23 @@ def _reword(c: Path) -> None:
     _edit(_papers(c)[40], lambda d: d.update(abstract=d["abstract"] + " Reward models reward reward hacking."))
 
 
+def _cite(c: Path) -> None:
+    # A new reference: the cited paper's "Cited by" and counts change, not the cited record.
+    papers = _papers(c)
+    target = papers[3].stem
+    _edit(papers[90], lambda d: d.update(references=sorted({*d.get("references", []), target})))
+
+
+def _revenue(c: Path) -> None:
+    _edit(_papers(c)[70], lambda d: d.update(venue="A Workshop Nobody Knew 2019", upvotes=42))
+
+
 def _retopic(c: Path) -> None:
     _edit(_papers(c)[60], lambda d: d.update(topics=["A brand new topic"]))
 
 
-EDITS = [_retitle, _redate, _rename_author, _add, _collide, _remove, _reword, _retopic]
-LOCAL = {_retitle, _reword, _retopic}
+EDITS = [_retitle, _redate, _rename_author, _add, _collide, _remove, _reword, _retopic, _cite, _revenue]
+LOCAL = {_retitle, _reword, _retopic, _cite, _revenue}
 
 
 @pytest.fixture(scope="module")
