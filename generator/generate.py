@@ -255,9 +255,9 @@ class _Done:
     pages: int
     seconds: float
     collected: dict[str, list[Any]]
-    memo: dict[tuple[str, str], Entry]  # entries of the record pages this task made or reused
+    memo: dict[tuple[str, str], Entry | None]  # entries of the record pages made; None: reused
     reused: int  # of which reused
-    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]]  # side-file units made or reused
+    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]] | None]  # side-file units made; None: reused
     reused_files: int  # side files of reused units
 
 
@@ -277,8 +277,8 @@ def _run_task(i: int) -> tuple[int, _Done]:
     start = time.perf_counter()
     files = []
     pages = 0
-    remembered: dict[tuple[str, str], Entry] = {}
-    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = {}
+    remembered: dict[tuple[str, str], Entry | None] = {}
+    units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]] | None] = {}
     reused = reused_files = 0
     for item in make():
         data: str | bytes
@@ -291,18 +291,19 @@ def _run_task(i: int) -> tuple[int, _Done]:
                     entry, written = files_index.put(rel_path, data)
                     files.append((rel_path, entry, written, False))
                     hit.append((rel_path, entry))
+                if fp is not None:
+                    units[item.key] = (fp, tuple(rel_path for rel_path, _ in hit))
             else:
                 files.extend((rel_path, entry, False, False) for rel_path, entry in hit)
                 reused_files += len(hit)
-            if fp is not None:
-                units[item.key] = (fp, tuple(rel_path for rel_path, _ in hit))
+                units[item.key] = None  # the parent has it: not sent back
             continue
         if isinstance(item, Reused):
             files.append((item.entry.path, item.state, False, True))
             pages += 1
             for key, values in item.entry.collected.items():
                 collected.setdefault(key, []).extend(values)
-            remembered[(item.kind, item.rid)] = item.entry
+            remembered[(item.kind, item.rid)] = None  # the parent has it: not sent back
             reused += 1
             continue
         if isinstance(item, Page):
@@ -434,8 +435,10 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
         for key, values in result.collected.items():  # what head hooks gathered (generate.collect)
             ctx.extras.setdefault(key, []).extend(values)
         if memo is not None:
-            memo.new.update(result.memo)
-            memo.new_units.update(result.units)
+            for page_key, remembered in result.memo.items():
+                memo.new[page_key] = memo.old[page_key] if remembered is None else remembered
+            for unit_key, made in result.units.items():
+                memo.new_units[unit_key] = memo.old_units[unit_key] if made is None else made
         stats.reused += result.reused
         stats.reused_files += result.reused_files
     # Static assets of the theme add-ons (CSS, JS), copied like pages.

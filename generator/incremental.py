@@ -560,7 +560,10 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     # Theme templates (404.html, sitemap.xml): rendered every time, written when the bytes differ.
     for name in sorted(cfg.theme.static_templates):
         if name == "sitemap.xml" and own_sitemap:
-            continue  # replaced by the build's own (generator/sitemap.py)
+            # Replaced by the build's own (generator/sitemap.py), which replaces the last one's files.
+            expected.update(os.path.normpath(p) for p in (site / "sitemap.xml", site / "sitemap.xml.gz"))
+            expected.update(os.path.normpath(p) for p in site.glob("sitemap-*.xml"))
+            continue
         for out in _theme_template(name, env, files, cfg, nav, site):
             expected.add(os.path.normpath(out))
     for name in cfg.extra_templates:

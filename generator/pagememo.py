@@ -15,8 +15,8 @@ A fingerprint hashes:
   its authors resolve, what the catalog derived for it (works, co-authors,
   citations) and every prepared value kept per record (related papers,
   BibTeX key, citation count, ...);
-* the versions of the records the page *refers to*: every paper and
-  author its Markdown links to, plus what a page picks from without
+* the versions of the records the page *refers to*: every paper its
+  Markdown links to, plus what a page picks from without
   linking all of it (a paper page's "more by these authors" chooses among
   all its authors' works; an author page ranks all co-authors by name).
 
@@ -37,6 +37,7 @@ import hashlib
 import os
 import pickle
 import re
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
@@ -46,10 +47,11 @@ from typing import Any
 from .ids import slug
 from .pages.common import Context, safe_slug
 
-MEMO_VERSION = 2
+MEMO_VERSION = 3
 
-# A relative link from one page to a paper or author page: ``../../papers/<slug>/``.
-_LINK = re.compile(r'href="(?:\.\./)*(papers|authors)/([^/"#?]+)/"')
+# A relative link from one page to a paper page: ``../../papers/<slug>/``.  (Links to authors
+# need no ref: a page shows the name a paper gives, and whether it links is in the paper's version.)
+_LINK = re.compile(r'href="(?:\.\./)*papers/([^/"#?]+)/"')
 
 
 _GONE = bytes(12)  # the version of a record no longer in the catalog
@@ -95,15 +97,15 @@ def site_key(ctx: Context, config_dir: Path | None) -> bytes:
               repr(ctx.config), [(n, ctx.extras[n]) for n in shared])
 
 
-@dataclass
+@dataclass(slots=True)
 class Entry:
     """One remembered page: its fingerprint, the records it refers to, what its hooks gathered."""
 
     path: str  # the page's file under docs/
     fingerprint: bytes
-    # The records it refers to, as version keys ("p\t<paper id>", see record_versions), one per line:
-    # one string, not a tuple of tuples, because 20,000 entries of 100 refs each are pickled every build.
-    refs: str
+    # The records it refers to: positions in the memo's table of version keys, as an array of
+    # 32-bit integers (200,000 pages of some 40 refs each at 100k papers: strings took 800 MB).
+    refs: bytes
     collected: dict[str, list[Any]]
 
 
@@ -118,7 +120,12 @@ class PageMemo:
     old_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
     new_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
     versions: dict[str, bytes] = field(default_factory=dict)  # see record_versions
-    slugs: dict[tuple[str, str], str] = field(default_factory=dict)  # ("papers", slug) -> id
+    # Every version key a page may refer to, in a fixed order that only grows while the key
+    # holds (so remembered positions stay valid); where each is; its version in this build.
+    table: list[str] = field(default_factory=list)
+    position: dict[str, int] = field(default_factory=dict)
+    current: list[bytes] = field(default_factory=list)
+    slugs: dict[str, str] = field(default_factory=dict)  # paper slug -> id
     # The docs index of the last build ({path: (size, mtime, hash)}) and the docs folder:
     # a page is reused only while its file is as that build left it.
     files: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
@@ -127,37 +134,41 @@ class PageMemo:
     @classmethod
     def load(cls, path: Path, ctx: Context, config_dir: Path | None) -> PageMemo:
         memo = cls(key=site_key(ctx, config_dir))
+        table: list[str] = []
         try:
             with open(path, "rb") as f:
-                key, old, old_units = pickle.load(f)
+                key, table, old, old_units = pickle.load(f)
             if key == memo.key:
                 memo.old, memo.old_units = old, old_units
+            else:
+                table = []
         except Exception:  # missing, unreadable or from another version: every page is made
-            pass
+            table = []
         memo.versions = record_versions(ctx)
-        cat = ctx.catalog
-        memo.slugs = {("papers", safe_slug(i)): i for i in cat.papers}
-        memo.slugs.update({("authors", safe_slug(i)): i for i in cat.authors})
+        memo.position = {k: n for n, k in enumerate(table)}
+        for k in memo.versions:
+            if k not in memo.position:
+                memo.position[k] = len(table)
+                table.append(k)
+        memo.table = table
+        memo.current = [memo.versions.get(k, _GONE) for k in table]
+        memo.slugs = {safe_slug(i): i for i in ctx.catalog.papers}
         return memo
 
     def save(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
         with open(tmp, "wb") as f:
-            pickle.dump((self.key, self.new, self.new_units), f, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump((self.key, self.table, self.new, self.new_units), f, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, path)
 
-    def fingerprint(self, kind: str, rid: str, refs: str) -> bytes:
+    def fingerprint(self, kind: str, rid: str, refs: bytes) -> bytes:
         """Of the ``kind`` ("papers" | "authors") page of record ``rid`` referring to ``refs``."""
-        v = self.versions
         h = hashlib.blake2b(self.key, digest_size=12)
         h.update(f"{kind}\0{rid}\0".encode("utf-8", "surrogatepass"))
-        h.update(v.get(f"{'P' if kind == 'papers' else 'a'}\t{rid}", _GONE))
-        keys = refs.split("\n") if refs else []
-        try:  # the refs are the same list as when the fingerprint was taken, so versions alone tell
-            h.update(b"".join(map(v.__getitem__, keys)))
-        except KeyError:  # a referred record is gone
-            h.update(b"".join(v.get(r, _GONE) for r in keys))
+        h.update(self.versions.get(f"{'P' if kind == 'papers' else 'a'}\t{rid}", _GONE))
+        # The refs are the same positions as when the fingerprint was taken, so versions alone tell.
+        h.update(b"".join(map(self.current.__getitem__, array("I", refs))))
         return h.digest()
 
     def lookup(self, kind: str, rid: str) -> tuple[Entry, tuple[int, int, bytes]] | None:
@@ -203,11 +214,13 @@ class PageMemo:
     def remember(self, ctx: Context, kind: str, rid: str, path: str, text: str,
                  collected: dict[str, list[Any]]) -> Entry:
         """The entry of the page at ``path`` just made as ``text`` (its Markdown)."""
-        refs = {f"{k[0]}\t{rid2}" for k, slug in _LINK.findall(text) if (rid2 := self.slugs.get((k, slug)))}
-        refs.update(f"{k}\t{i}" for k, i in _picked_from(ctx, kind, rid))
-        refs.discard(f"{kind[0]}\t{rid}")
-        ordered = "\n".join(sorted(refs))
-        return Entry(path, self.fingerprint(kind, rid, ordered), ordered, collected)
+        keys = {f"p\t{pid}" for slug in _LINK.findall(text) if (pid := self.slugs.get(slug))}
+        keys.update(f"{k}\t{i}" for k, i in _picked_from(ctx, kind, rid))
+        keys.discard(f"{kind[0]}\t{rid}")
+        # A key with no position names no record of this build (an author id no record has):
+        # whether the page links it is in the page's own version already.
+        refs = array("I", sorted(n for k in keys if (n := self.position.get(k)) is not None)).tobytes()
+        return Entry(path, self.fingerprint(kind, rid, refs), refs, collected)
 
 
 def _picked_from(ctx: Context, kind: str, rid: str) -> list[tuple[str, str]]:  # kind: "papers" | "authors"
