@@ -408,3 +408,12 @@ def test_result_rows_leave_abstracts_to_their_own_files():
     assert len(rows) == len(texts) == 16 and all(len(r) == 5 for r in rows)
     assert rows[3][1] == "Paper 3" and texts[3] == "Abstract number 3."
     assert "search/idx/a/2.json" in files and "search/idx/a/3.json" not in files
+
+
+@needs_node
+def test_worker_takes_a_word_no_paper_has_as_the_start_of_one(tmp_path):
+    papers = [_paper(0, "Rewarding unlikely answers", "Code at https://github.com/AndreHe02/rewarding-unlikely."),
+              _paper(1, "Rewarding likely answers", "Rewarding the likely answers of a model.")]
+    papers += [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(2, 30)]
+    [hits] = _worker_results(tmp_path, papers, [{"q": "andrehe rewarding"}])  # typed whole: no prefix expansion
+    assert hits[0] == "p000"

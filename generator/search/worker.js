@@ -209,16 +209,33 @@ function scoreClause(c) {
         add(runTerm(idx, c.raw, c.fields, {wildcard: lunr.Query.wildcard.TRAILING}), 0.8);
       });
     }
-    if (Object.keys(scores).length === 0 && !full && c.term.length >= 4) {
+    function none() { return Object.keys(scores).length === 0 && !full; }
+    function fallback() {
+      return {scores: scores, title: title, fuzzy: fuzzy, full: null, form: null, partial: false};
+    }
+    function typo() {
       // A typo can move the term across a shard boundary: ask the neighbours too.
       fuzzy = true;
       var k0 = ks[0], near = [k0 - 1, k0, k0 + 1].filter(function (k) { return k >= 0 && k < manifest.bounds.length; });
       var dist = c.raw.length >= 8 ? 2 : 1;
       return Promise.all(near.map(shard)).then(function (nidx) {
         nidx.forEach(function (idx) { add(runTerm(idx, c.term, c.fields, {editDistance: dist}), 0.6); });
-        return {scores: scores, title: title, fuzzy: fuzzy, full: null, form: null, partial: false};
+        return fallback();
       });
     }
+    if (none() && !c.prefix && c.raw.length >= 4) {
+      // No such word: maybe the start of one ('andrehe' for the id 'andrehe02'), as while typing.
+      var pa = shardOf(c.raw), pb = shardOf(c.raw + '\uffff'), pk = [];
+      for (var k = pa; k <= pb && k < pa + 3; k++) pk.push(k);
+      return Promise.all(pk.map(shard)).then(function (pidx) {
+        pidx.forEach(function (idx) {
+          add(runTerm(idx, c.raw, c.fields, {wildcard: lunr.Query.wildcard.TRAILING}), 0.8);
+        });
+        if (!none()) return fallback();
+        return c.term.length >= 4 ? typo() : fallback();
+      });
+    }
+    if (none() && c.term.length >= 4) return typo();
     // A field-restricted clause (title:, author:) cannot use the lists: they span every field.
     // Such a clause with a trimmed term is not counted against papers it does not list.
     var anyField = c.fields.length === ALL_FIELDS.length;
