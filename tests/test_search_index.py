@@ -417,3 +417,23 @@ def test_worker_takes_a_word_no_paper_has_as_the_start_of_one(tmp_path):
     papers += [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(2, 30)]
     [hits] = _worker_results(tmp_path, papers, [{"q": "andrehe rewarding"}])  # typed whole: no prefix expansion
     assert hits[0] == "p000"
+
+
+def test_exact_title_files_hold_every_paper_under_its_title_hash():
+    from generator.catalog import build_catalog
+    from generator.config import SiteConfig
+    from generator.pages.common import Context
+    from generator.search.producer import TITLE_BUCKET, title_hash, title_key
+
+    assert title_key("Q*: Efficient   Reinforcement-Learning (RL)!") == "q efficient reinforcement learning rl"
+    assert (title_hash("a"), title_hash("foobar")) == (0xE40C292C, 0xBF9CF968)  # FNV-1a 32 test vectors
+    papers = [_paper(k, f"Paper {k}: a study", "Text.") for k in range(300)]
+    files = dict(search_files(Context(catalog=build_catalog({p.id: p for p in papers}, {}), config=SiteConfig())))
+    buckets = json.loads(files["search/idx/manifest.json"])["titles"]
+    assert buckets == -(-300 // TITLE_BUCKET) == 3
+    seen = []
+    for k in range(buckets):
+        for h, i in json.loads(files[f"search/idx/h/{k}.json"]):
+            assert h % buckets == k and h == title_hash(title_key(papers[i].title))
+            seen.append(i)
+    assert sorted(seen) == list(range(300))
