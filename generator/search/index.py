@@ -299,8 +299,9 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
     del w
 
     # Entries grouped by term, terms in sorted order; within a term by paper, then field (the pass order).
+    by_rank = sorted(range(nterms), key=vocab.__getitem__)  # rank -> term id
     rank = np.empty(nterms, dtype=np.int32)
-    rank[sorted(range(nterms), key=vocab.__getitem__)] = np.arange(nterms, dtype=np.int32)
+    rank[by_rank] = np.arange(nterms, dtype=np.int32)
     order = np.argsort(rank[term], kind="stable")
     term, doc, fld, milli, keep = term[order], doc[order], fld[order], milli[order], keep[order]
     del order
@@ -342,7 +343,6 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
     term_k, doc_k, fld_k, milli_k = term[kept], doc[kept], fld[kept], milli[kept]
     del term, doc, fld, milli, keep, kept
     kstarts = np.searchsorted(rank[term_k], np.arange(nterms + 1, dtype=np.int32))
-    by_rank = sorted(range(nterms), key=vocab.__getitem__)
     refs = [ref(i) for i in range(n)]
     chunk: list[int] = []  # ranks
     size = 0
