@@ -288,14 +288,23 @@ function countFacets(refs, rowOf) {
 function byRank(a, b) { return a.miss - b.miss || b.t - a.t || a.f - b.f || b.s - a.s || a.i - b.i; }
 
 // Papers set in every bitmap: those holding every word of a query whose words
-// all lost postings to the trims (such a paper may be listed under none of them).
-function everyBit(maps, into) {
-  var bytes = maps[0].length;
-  for (var j = 0; j < bytes; j++) {
-    var v = maps[0][j];
+// all lost postings to the trims (such a paper may be listed under none of
+// them).  Added only when there are at most ``most`` of them: a paper listed
+// under none of the words scores 0 and ranks below every listed one, so for a
+// broad query ("language model") they would only slow the sort (and make the
+// search page count facets over most of the catalog).
+function everyBit(maps, into, most) {
+  var bytes = maps[0].length, and = new Uint8Array(bytes), count = 0, j, v;
+  for (j = 0; j < bytes; j++) {
+    v = maps[0][j];
     for (var k = 1; k < maps.length && v; k++) v &= maps[k][j];
-    for (var b = 0; v; b++, v >>= 1) {
-      if (v & 1) {
+    and[j] = v;
+    for (; v; v &= v - 1) count++;
+  }
+  if (count > most) return;
+  for (j = 0; j < bytes; j++) {
+    for (var b = 0, w = and[j]; w; b++, w >>= 1) {
+      if (w & 1) {
         var r = (j * 8 + b).toString(36);
         if (!(r in into)) into[r] = 0;
       }
@@ -337,8 +346,10 @@ function search(msg) {
       // (a typo without a close match) and field-restricted trimmed words.
       var complete = per.filter(function (res) { return !res.partial && (res.full || Object.keys(res.scores).length); });
       if (complete.length > 1 && complete.every(function (res) { return res.full; })) {
-        everyBit(complete.map(function (res) { return res.full; }), total);
+        everyBit(complete.map(function (res) { return res.full; }), total, 5000);
       }
+      // The paper whose title is the query, even when listed under none of its words.
+      for (var e in exact) if (!((+e).toString(36) in total)) total[(+e).toString(36)] = 0;
       var forms = per.filter(function (res) { return res.form; });
       refs = Object.keys(total);
       refs.forEach(function (r) {
