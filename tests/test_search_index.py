@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from generator.search.index import IndexOptions, SearchDoc, build_index, ref
+from generator.search.index import IndexOptions, SearchDoc, build_index, decode_docs, encode_docs, ref
 from generator.search.producer import lunr_js, search_files
 from generator.search.text import SEPARATOR, terms
 
@@ -183,20 +183,86 @@ def test_search_files_for_the_golden_catalog_are_complete_and_deterministic():
     assert all(r[0].startswith("papers/") for r in rows)
 
 
-def test_trimmed_terms_are_listed_as_partial_in_their_shard():
+def test_trimmed_terms_list_every_paper_holding_them_in_their_shard():
     # Every paper: its own 30 words, plus 'common', which all 20 share.
     docs = [SearchDoc(f"Doc{i}", [], [], " ".join(f"w{i}x{j}" for j in range(30)) + " common", 2020)
             for i in range(20)]
     built = build_index(docs, IndexOptions(body_terms=40, posting_cap=5, shard_bytes=10**9))
     idx = json.loads(built.shards[0])
     names = [entry[0] for entry in idx["invertedIndex"]]
-    assert {names[k] for k in idx["partial"]} == {"common"}  # capped at 5 papers; no abstract over 40 terms
+    assert [names[k] for k, _ in idx["full"]] == ["common"]  # capped at 5 papers; no abstract over 40 terms
+    [(k, code)] = idx["full"]
+    assert decode_docs(code, 20) == list(range(20))  # all 20, though only 5 keep postings
+    assert len(idx["invertedIndex"][k][1]["b"]) == 5
     assert built.partial == {"common"}
     # 31 terms with room for 30: each abstract drops its lowest-weighted one, the shared word
     cut = build_index(docs, IndexOptions(body_terms=30, shard_bytes=10**9))
     assert cut.partial == {"common"}
+    assert "common" not in [e[0] for e in json.loads(cut.shards[0])["invertedIndex"]]  # no posting left
     assert build_index(docs, IndexOptions(shard_bytes=10**9)).partial == set()
-    assert json.loads(build_index(docs[:3]).shards[0])["partial"] == []
+    assert json.loads(build_index(docs[:3]).shards[0])["full"] == []
+
+
+@pytest.mark.parametrize("ids", [[], [0], [5, 6, 7, 300, 20_000, 99_999], list(range(0, 100_000, 3)),
+                                 list(range(40_000, 41_000))])
+def test_paper_lists_decode_to_what_was_encoded(ids):
+    import numpy as np
+
+    code = encode_docs(np.array(ids, dtype=np.int64), 100_000)
+    assert decode_docs(code, 100_000) == ids
+    # the shorter of a bitmap (12,500 bytes here) and the gaps as varints
+    assert code[0] == ("b" if len(ids) > 12_500 else "d")
+
+
+def test_rare_written_forms_list_their_papers():
+    bodies = ["linear models"] * 6 + ["linearities matter", "linearity holds", "linear and linearities"]
+    docs = [SearchDoc(f"Doc {i}", [], [], b, 2020) for i, b in enumerate(bodies)]
+    idx = json.loads(build_index(docs, IndexOptions(shard_bytes=10**9)).shards[0])
+    names = [entry[0] for entry in idx["invertedIndex"]]
+    forms = {(names[k], w): decode_docs(code, len(docs)) for k, w, code in idx["forms"]}
+    # 'linear' (7 papers) is the term's common form: not listed; 'model' has one form
+    assert forms == {("linear", "linearities"): [6, 8], ("linear", "linearity"): [7]}
+    capped = json.loads(build_index(docs, IndexOptions(shard_bytes=10**9, posting_cap=1)).shards[0])
+    assert [w for _, w, _ in capped["forms"]] == ["linearity"]  # a form in more papers than the cap is not listed
+
+
+def test_lean_builder_writes_the_plain_builders_shards():
+    """The lunr part of every shard, byte for byte, against tests/search_reference.py, with both trims biting."""
+    from bench.search_bench import synth_papers
+    from generator.search.producer import search_doc
+
+    from .search_reference import build_index as plain_build
+
+    docs = [search_doc(p) for p in sorted(synth_papers(1200), key=lambda p: p.id)]
+    for opts in (IndexOptions(), IndexOptions(posting_cap=40, body_terms=30, shard_bytes=6000)):
+        plain, lean = plain_build(docs, opts), build_index(iter(docs), opts)
+        assert lean.bounds == plain.bounds and len(lean.shards) == len(plain.shards) > 10
+        assert (lean.terms, lean.postings, lean.partial) == (plain.terms, plain.postings, plain.partial)
+        for a, b in zip(plain.shards, lean.shards, strict=True):
+            assert a[:a.index(b',"partial":')] == b[:b.index(b',"full":')]
+    assert plain.partial and lean.forms
+
+
+def test_every_paper_holding_a_trimmed_term_is_in_its_full_list():
+    from bench.search_bench import synth_papers
+    from generator.search.producer import search_doc
+
+    docs = [search_doc(p) for p in sorted(synth_papers(600), key=lambda p: p.id)]
+    built = build_index(docs, IndexOptions(posting_cap=30, body_terms=25))
+    holders: dict[str, set[int]] = {}
+    for i, d in enumerate(docs):
+        for value in (d.title, d.body, *d.authors, *d.meta):
+            for t in terms(value):
+                holders.setdefault(t, set()).add(i)
+    listed, present = set(), set()
+    for data in built.shards:
+        idx = json.loads(data)
+        present.update(e[0] for e in idx["invertedIndex"])
+        for k, code in idx["full"]:
+            t = idx["invertedIndex"][k][0]
+            assert decode_docs(code, len(docs)) == sorted(holders[t])
+            listed.add(t)
+    assert listed == built.partial & present and len(listed) > 50
 
 
 # ---------------------------------------------------------------- the worker itself, in node
@@ -260,18 +326,59 @@ def test_worker_ranks_papers_with_every_word_first(tmp_path):
     assert set(hits[1:3]) == {"p000", "p001"}  # near matches follow
 
 
+def _listed(tmp_path, term: str) -> set[str]:
+    """Paper refs under ``term``'s postings in the shards written by _worker_results."""
+    for path in (tmp_path / "search" / "idx" / "s").glob("*.json"):
+        for t, entry in json.loads(path.read_text(encoding="utf-8"))["invertedIndex"]:
+            if t == term:
+                return {r for f in ("t", "a", "m", "b") for r in entry[f]}
+    return set()
+
+
 @needs_node
-def test_worker_does_not_count_a_trimmed_term_against_a_paper(tmp_path):
-    # 'model' is in every abstract; with a posting cap of 5 most papers are not listed under it.
-    papers = [_paper(k, f"Paper number {k}", f"A model of things, item {k}.") for k in range(30)]
-    papers.append(_paper(30, "Another paper", "A model of rare zebra herds. " + "Model model model. " * 3))
-    papers.append(_paper(31, "Yet another paper", "Rare zebra herds, counted from the air."))
+def test_worker_finds_a_paper_whose_every_word_lost_its_postings(tmp_path):
+    # 36 papers with two of the three words in a short title (heavy postings); one paper with all
+    # three, once each, in a long abstract: with a cap of 5 postings a word, it is listed under none.
+    pairs = [("Model", "data"), ("Model", "training"), ("Data", "training")]
+    papers = [_paper(k, f"{pairs[k % 3][0]} {pairs[k % 3][1]}", f"Short note {k}.") for k in range(36)]
+    papers.append(_paper(36, "An unrelated heading", "We describe the model, then the data, then the training "
+                          "schedule, with many other words around them to make this abstract long and the "
+                          "weight of each word small compared with a short title."))
     opts = IndexOptions(posting_cap=5)
-    [hits, alone] = _worker_results(tmp_path, papers, [{"q": "zebra model"}, {"q": "zebra"}], opts)
-    # p031 lacks 'model' but a capped term says nothing about papers it does not list:
-    # both zebra papers stay ahead of the 'model'-only ones.
-    assert set(hits[:2]) == {"p030", "p031"}
-    assert set(alone) == {"p030", "p031"}
+    [hits, two] = _worker_results(tmp_path, papers, [{"q": "model data training"}, {"q": "training model"}], opts)
+    from generator.search.index import ref
+
+    assert all(ref(36) not in _listed(tmp_path, t) for t in ("model", "data", "train"))
+    assert hits[0] == "p036"  # the only paper with every word, found through the full lists
+    assert len(hits) > 1  # then near matches (from the postings kept), each lacking one word
+    # Two words: only papers holding both (the 12 'Model training' ones, with both in the title, first).
+    assert two == [f"p{k:03d}" for k in range(1, 36, 3)][:10]
+
+
+@needs_node
+def test_worker_ranks_the_exact_title_first_when_its_words_are_common(tmp_path):
+    # 12 papers have the three title words twice in their title and again in the abstract: all
+    # outscore the paper whose title is exactly the query, and with a cap of 5 it is not even listed.
+    papers = [_paper(k, f"Efficient efficient reinforcement reinforcement learning learning {k}",
+                     "Efficient reinforcement learning for agents.") for k in range(12)]
+    papers.append(_paper(12, "Efficient Reinforcement Learning", "Something else entirely.", 2016))
+    papers += [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(13, 30)]
+    hits = _worker_results(tmp_path, papers, [{"q": "Efficient Reinforcement Learning", "live": True},
+                                              {"q": "efficient reinforcement learning"},
+                                              {"q": "efficient reinforcement"}], IndexOptions(posting_cap=5))
+    assert hits[0][0] == "p012" and hits[1][0] == "p012"
+    assert "p012" not in hits[2][:5]  # not an exact title: ranked by score like any paper
+
+
+@needs_node
+def test_worker_prefers_the_word_as_typed_over_its_stem(tmp_path):
+    papers = [_paper(k, f"Paper {k}", "A linear model of portion sizes. Linear linear portion.") for k in range(10)]
+    papers.append(_paper(10, "Paper 10", "We study linearities in a portion of the data, among many other "
+                         "things that make this abstract longer than the rest."))
+    papers += [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(11, 30)]
+    [hits, stem] = _worker_results(tmp_path, papers, [{"q": "linearities portion"}, {"q": "linear portion"}])
+    assert hits[0] == "p010"  # the only paper with 'linearities' itself; the others score higher on 'linear'
+    assert "p010" not in stem and len(stem) == 10  # the common form typed: by score, p010 is 11th of 11
 
 
 @needs_node
@@ -301,3 +408,32 @@ def test_result_rows_leave_abstracts_to_their_own_files():
     assert len(rows) == len(texts) == 16 and all(len(r) == 5 for r in rows)
     assert rows[3][1] == "Paper 3" and texts[3] == "Abstract number 3."
     assert "search/idx/a/2.json" in files and "search/idx/a/3.json" not in files
+
+
+@needs_node
+def test_worker_takes_a_word_no_paper_has_as_the_start_of_one(tmp_path):
+    papers = [_paper(0, "Rewarding unlikely answers", "Code at https://github.com/AndreHe02/rewarding-unlikely."),
+              _paper(1, "Rewarding likely answers", "Rewarding the likely answers of a model.")]
+    papers += [_paper(k, f"Unrelated paper {k}", "Nothing here.") for k in range(2, 30)]
+    [hits] = _worker_results(tmp_path, papers, [{"q": "andrehe rewarding"}])  # typed whole: no prefix expansion
+    assert hits[0] == "p000"
+
+
+def test_exact_title_files_hold_every_paper_under_its_title_hash():
+    from generator.catalog import build_catalog
+    from generator.config import SiteConfig
+    from generator.pages.common import Context
+    from generator.search.producer import TITLE_BUCKET, title_hash, title_key
+
+    assert title_key("Q*: Efficient   Reinforcement-Learning (RL)!") == "q efficient reinforcement learning rl"
+    assert (title_hash("a"), title_hash("foobar")) == (0xE40C292C, 0xBF9CF968)  # FNV-1a 32 test vectors
+    papers = [_paper(k, f"Paper {k}: a study", "Text.") for k in range(300)]
+    files = dict(search_files(Context(catalog=build_catalog({p.id: p for p in papers}, {}), config=SiteConfig())))
+    buckets = json.loads(files["search/idx/manifest.json"])["titles"]
+    assert buckets == -(-300 // TITLE_BUCKET) == 3
+    seen = []
+    for k in range(buckets):
+        for h, i in json.loads(files[f"search/idx/h/{k}.json"]):
+            assert h % buckets == k and h == title_hash(title_key(papers[i].title))
+            seen.append(i)
+    assert sorted(seen) == list(range(300))

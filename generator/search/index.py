@@ -20,27 +20,43 @@ Two trims keep shards small at 100,000 papers: an abstract contributes only
 its ``body_terms`` most distinctive terms, and a term found in more than
 ``posting_cap`` papers keeps only its best-weighted postings (such a term
 has a tiny IDF and decides little).  A term that lost postings to either
-trim is listed in its shard's ``partial`` key (lunr.js ignores unknown
-keys): for such a term a paper missing from its postings may still contain
-it, so the browser does not count that against the paper when it ranks
-papers with all query terms first.
+trim still says exactly which papers hold it: its shard's ``full`` key
+(lunr.js ignores unknown keys) lists every such paper, compactly (see
+``encode_docs``), so "has every query word" stays exact at any size.
+
+Words are stemmed ('linearities' -> 'linear'), which merges a rare word
+with common ones.  So that a paper holding the very word typed ranks above
+papers holding only its stem, a shard's ``forms`` key lists, for each of its
+terms, the papers holding each of the term's rarer written forms (not its
+most common form, and no form found in more than ``posting_cap`` papers).
+
+The build is lean, because at 100,000 papers it runs beside the rest of
+page generation: a pass over the papers keeps only integer arrays (term
+ids, counts, fields), numpy computes the weights and orders the postings,
+and shards are written (and can be handed on) one at a time.  The output
+is the same as the plain builder's, byte for byte (tests/search_reference.py).
 """
 
 from __future__ import annotations
 
+import array
+import base64
 import gc
 import json
 import math
-from collections import Counter
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from .text import terms
+import numpy as np
+
+from .text import STOPS, form, stem, words
 
 LUNR_VERSION = "2.3.9"  # the lunr.js that mkdocs ships; Index.load warns on a mismatch
 # Field names are one letter: they are repeated in every posting of every shard.
 FIELDS = ("t", "a", "m", "b")  # title, authors, meta (ids, venue, topics, orgs), body (abstract)
 BOOSTS = {"t": 6.0, "a": 6.0, "m": 3.0, "b": 1.0}
 K1, B = 1.2, 0.75  # lunr's BM25 defaults
+BODY = FIELDS.index("b")
 
 
 @dataclass
@@ -65,16 +81,18 @@ class IndexOptions:
     body_terms: int = 200
     """An abstract is indexed by at most this many of its terms (highest weight first)."""
     posting_cap: int = 2_000
-    """A term keeps at most this many papers' postings (highest weight first)."""
+    """A term keeps at most this many papers' postings (highest weight first); a written form
+    found in more papers is not listed under ``forms``."""
 
 
 @dataclass
 class BuiltIndex:
-    shards: list[bytes] = field(default_factory=list)
+    shards: list[bytes] = field(default_factory=list)  # filled by build_index, not by shard_files
     bounds: list[str] = field(default_factory=list)  # first term of each shard
     terms: int = 0
     postings: int = 0
-    partial: set[str] = field(default_factory=set)  # terms that lost postings to a trim
+    partial: set[str] = field(default_factory=set)  # terms that lost postings to a trim (listed in ``full``)
+    forms: int = 0  # written forms listed in ``forms`` keys
 
 
 def ref(i: int) -> str:
@@ -89,134 +107,372 @@ def ref(i: int) -> str:
     return "".join(reversed(out))
 
 
-def _field_terms(doc: SearchDoc) -> dict[str, list[str]]:
-    author_terms: list[str] = []
-    for name in doc.authors:
-        author_terms.extend(terms(name))
-    meta_terms: list[str] = []
-    for value in doc.meta:
-        meta_terms.extend(terms(value))
-    return {"t": terms(doc.title), "a": author_terms, "m": meta_terms, "b": terms(doc.body)}
+def encode_docs(ids: np.ndarray, n: int) -> str:
+    """Sorted paper positions -> a short string the worker decodes (decodeDocs in worker.js).
+
+    'b' + base64 of a bitmap (bit i of byte i>>3 set for paper i) when that is
+    shorter, else 'd' + base64 of the gaps between positions (first: the
+    position itself; then next - previous - 1) as unsigned LEB128 varints.
+    """
+    ids = np.asarray(ids, dtype=np.int64)
+    gaps = np.diff(ids, prepend=-1) - 1
+    # bytes per gap: 1 below 2^7, 2 below 2^14, ...
+    nbytes = 1 + (gaps >= 1 << 7).astype(np.int64) + (gaps >= 1 << 14) + (gaps >= 1 << 21) + (gaps >= 1 << 28)
+    if int(nbytes.sum()) >= (n + 7) // 8:
+        bits = np.zeros(n, dtype=np.uint8)
+        bits[ids] = 1
+        return "b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
+    out = bytearray()
+    for g in gaps.tolist():
+        while g >= 0x80:
+            out.append(g & 0x7F | 0x80)
+            g >>= 7
+        out.append(g)
+    return "d" + base64.b64encode(bytes(out)).decode("ascii")
 
 
-def _doc_boosts(docs: list[SearchDoc]) -> list[float]:
+def decode_docs(code: str, n: int) -> list[int]:
+    """encode_docs' inverse (the worker has its own; this one is for tests and tools)."""
+    raw = base64.b64decode(code[1:])
+    if code[0] == "b":
+        bits = np.unpackbits(np.frombuffer(raw, dtype=np.uint8), bitorder="little")[:n]
+        return np.flatnonzero(bits).tolist()
+    out, cur, shift, prev = [], 0, 0, -1
+    for byte in raw:
+        cur |= (byte & 0x7F) << shift
+        shift += 7
+        if not byte & 0x80:
+            prev = prev + 1 + cur
+            out.append(prev)
+            cur, shift = 0, 0
+    return out
+
+
+class _Tokens:
+    """Pass 1: every paper's terms per field, as flat integer arrays (no per-paper objects).
+
+    Entry j is one (paper, field, term) with its count; entries go paper by
+    paper, field by field in FIELDS order, terms in first-seen order.
+    """
+
+    def __init__(self) -> None:
+        self.vocab: list[str] = []  # term id -> term
+        self.forms: list[str] = []  # form id -> written form
+        self.form_term = array.array("i")  # form id -> term id
+        self.df = array.array("i")  # term id -> papers holding it (any field)
+        self.term = array.array("i")
+        self.tf = array.array("i")
+        self.field = array.array("b")
+        self.doc_end = array.array("q")  # paper -> end of its entries
+        self.flen = [array.array("i") for _ in FIELDS]  # field lengths per paper
+        self.doc_forms = array.array("i")  # the forms each paper holds, paper by paper
+        self.forms_end = array.array("q")
+        self.years: list[int | None] = []
+        self.upvotes: list[int | None] = []
+        self._words: dict[str, tuple[int, int]] = {}  # lower-cased word -> (term id, form id), (-1, -1) if dropped
+        self._term_ids: dict[str, int] = {}
+        self._form_ids: dict[str, int] = {}
+
+    def _ids(self, word: str) -> tuple[int, int]:
+        w = form(word)
+        if not w:
+            return -1, -1
+        f = self._form_ids.get(w)
+        if f is None:
+            t = stem(w)
+            tid = self._term_ids.get(t)
+            if tid is None:
+                tid = self._term_ids[t] = len(self.vocab)
+                self.vocab.append(t)
+                self.df.append(0)
+            f = self._form_ids[w] = len(self.forms)
+            self.forms.append(w)
+            self.form_term.append(tid)
+        return self.form_term[f], f
+
+    def add(self, doc: SearchDoc) -> None:
+        cache, ids = self._words, self._ids
+        seen_terms: set[int] = set()
+        seen_forms: set[int] = set()
+        for f, values in enumerate(((doc.title,), doc.authors, doc.meta, (doc.body,))):
+            counts: dict[int, int] = {}
+            length = 0
+            for value in values:
+                if not value:
+                    continue
+                for word in words(value):
+                    got = cache.get(word)
+                    if got is None:
+                        got = cache[word] = ids(word)
+                    t = got[0]
+                    if t < 0:
+                        continue
+                    length += 1
+                    counts[t] = counts.get(t, 0) + 1
+                    seen_forms.add(got[1])
+            self.flen[f].append(length)
+            self.term.extend(counts)
+            self.tf.extend(counts.values())
+            self.field.extend([f] * len(counts))
+            seen_terms.update(counts)
+        self.doc_end.append(len(self.term))
+        df = self.df
+        for t in seen_terms:
+            df[t] += 1
+        self.doc_forms.extend(seen_forms)
+        self.forms_end.append(len(self.doc_forms))
+        self.years.append(doc.year)
+        self.upvotes.append(doc.upvotes)
+
+
+def _doc_boosts(years: list[int | None], upvotes: list[int | None]) -> list[float]:
     """Tie-breakers: up to +4% for the newest year, up to +4% for the most upvotes."""
-    years = [d.year for d in docs if d.year]
-    lo, hi = (min(years), max(years)) if years else (0, 0)
-    top = max((d.upvotes or 0 for d in docs), default=0)
+    have = [y for y in years if y]
+    lo, hi = (min(have), max(have)) if have else (0, 0)
+    top = max((u or 0 for u in upvotes), default=0)
     out = []
-    for d in docs:
-        recency = (d.year - lo) / (hi - lo) if d.year and hi > lo else 0.0
-        votes = math.log1p(d.upvotes or 0) / math.log1p(top) if top > 0 else 0.0
+    for y, u in zip(years, upvotes, strict=True):
+        recency = (y - lo) / (hi - lo) if y and hi > lo else 0.0
+        votes = math.log1p(u or 0) / math.log1p(top) if top > 0 else 0.0
         out.append(1.0 + 0.04 * recency + 0.04 * votes)
     return out
 
 
-def build_index(docs: list[SearchDoc], opts: IndexOptions | None = None) -> BuiltIndex:
-    """Index ``docs`` (referenced by position) into term-range lunr shards."""
+def _round3(w: np.ndarray) -> np.ndarray:
+    """round(x, 3) for every x, as Python rounds it (correctly, half to even), in thousandths."""
+    scaled = w * 1000.0
+    milli = np.rint(scaled).astype(np.int64)
+    # rint of the scaled float can differ from Python's exact rounding only next to a half.
+    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    for j in near.tolist():
+        milli[j] = round(round(float(w[j]), 3) * 1000)
+    return milli
+
+
+def build_index(docs: Iterable[SearchDoc], opts: IndexOptions | None = None) -> BuiltIndex:
+    """Index ``docs`` (referenced by position) into term-range lunr shards, all kept in memory."""
+    built = BuiltIndex()
+    built.shards = list(shard_files(docs, opts, built))
+    return built
+
+
+def shard_files(docs: Iterable[SearchDoc], opts: IndexOptions | None, built: BuiltIndex) -> Iterator[bytes]:
+    """The shards for ``docs``, one at a time; ``built`` gets the bounds and counts as they are made."""
     opts = opts or IndexOptions()
-    # Millions of small tuples and no cycles: the cyclic GC only slows this down.
+    # Millions of array items and few objects: the cyclic GC only slows this down.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _build(docs, opts)
+        yield from _build(docs, opts, built)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build(docs: list[SearchDoc], opts: IndexOptions) -> BuiltIndex:
-    n = len(docs)
-    per_doc = [_field_terms(d) for d in docs]
+def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> Iterator[bytes]:
+    tok = _Tokens()
+    for one in docs:
+        tok.add(one)
+    n = len(tok.years)
+    vocab = tok.vocab
+    nterms = len(vocab)
+
     # Global statistics: document frequency over all fields, mean field lengths.
-    df: Counter[str] = Counter()
-    length_sum = dict.fromkeys(FIELDS, 0)
-    for ft in per_doc:
-        seen: set[str] = set()
-        for f in FIELDS:
-            length_sum[f] += len(ft[f])
-            seen.update(ft[f])
-        df.update(seen)
-    avg = {f: (length_sum[f] / n if n else 0.0) or 1.0 for f in FIELDS}
-    idf = {t: math.log(1 + abs((n - c + 0.5) / (c + 0.5))) for t, c in df.items()}
-    boosts = _doc_boosts(docs)
+    lens = np.array([np.frombuffer(a, dtype=np.int32) if n else np.zeros(0, np.int32) for a in tok.flen],
+                    dtype=np.float64).reshape(len(FIELDS), n)
+    avg = np.array([(float(lens[f].sum()) / n if n else 0.0) or 1.0 for f in range(len(FIELDS))])
+    idf = np.array([math.log(1 + abs((n - c + 0.5) / (c + 0.5))) for c in tok.df], dtype=np.float64)
+    boosts = np.array(_doc_boosts(tok.years, tok.upvotes), dtype=np.float64)
+    fboost = np.array([BOOSTS[f] for f in FIELDS], dtype=np.float64)
 
-    # term -> [(doc, field, weight)]
-    postings: dict[str, list[tuple[int, str, float]]] = {}
-    partial: set[str] = set()
-    for i, ft in enumerate(per_doc):
-        for f in FIELDS:
-            toks = ft[f]
-            if not toks:
-                continue
-            norm = K1 * (1 - B + B * len(toks) / avg[f])
-            scale = BOOSTS[f] * boosts[i]
-            weighted = []
-            for t, tf in Counter(toks).items():
-                w = idf[t] * (K1 + 1) * tf / (norm + tf) * scale
-                weighted.append((w, t))
-            if f == "b" and len(weighted) > opts.body_terms:
-                weighted.sort(key=lambda wt: (-wt[0], wt[1]))
-                partial.update(t for _, t in weighted[opts.body_terms:])
-                weighted = weighted[: opts.body_terms]
-            for w, t in weighted:
-                postings.setdefault(t, []).append((i, f, round(w, 3)))
+    term = np.frombuffer(tok.term, dtype=np.int32)
+    fld = np.frombuffer(tok.field, dtype=np.int8)
+    doc = _owners(tok.doc_end)
+    # lunr's BM25, in the very order of operations of the plain builder (same floats, bit for bit).
+    tf = np.frombuffer(tok.tf, dtype=np.int32).astype(np.float64)
+    norm = K1 * ((1 - B) + B * lens[fld, doc] / avg[fld])
+    w = idf[term] * (K1 + 1) * tf / (norm + tf) * (fboost[fld] * boosts[doc])
+    del tf, norm, lens
 
-    for t, plist in postings.items():
-        docs_of = {d for d, _, _ in plist}
-        if len(docs_of) > opts.posting_cap:
-            total: dict[int, float] = {}
-            for d, _, w in plist:
-                total[d] = total.get(d, 0.0) + w
-            keep = {d for d, _ in sorted(total.items(), key=lambda dw: (-dw[1], dw[0]))[: opts.posting_cap]}
-            postings[t] = [p for p in plist if p[0] in keep]
-            partial.add(t)
+    keep, partial_ids = _trim_bodies(w, term, doc, fld, vocab, n, opts.body_terms)
+    milli = _round3(w).astype(np.int32)
+    del w
 
+    # Entries grouped by term, terms in sorted order; within a term by paper, then field (the pass order).
+    by_rank = sorted(range(nterms), key=vocab.__getitem__)  # rank -> term id
+    rank = np.empty(nterms, dtype=np.int32)
+    rank[by_rank] = np.arange(nterms, dtype=np.int32)
+    order = np.argsort(rank[term], kind="stable")
+    term, doc, fld, milli, keep = term[order], doc[order], fld[order], milli[order], keep[order]
+    del order
+    starts = np.searchsorted(rank[term], np.arange(nterms + 1, dtype=np.int32))  # by rank
+    # Trim 2: a term in more than posting_cap papers keeps the papers with the highest summed weight.
+    full: dict[int, str] = {}  # rank -> every paper holding a term that lost postings
+    for r in range(nterms):
+        a, b = int(starts[r]), int(starts[r + 1])
+        if b - a <= opts.posting_cap:  # fewer entries than the cap: fewer papers too
+            if a < b and int(term[a]) in partial_ids:
+                full[r] = encode_docs(np.unique(doc[a:b]), n)
+            continue
+        live = keep[a:b]
+        held = np.unique(doc[a:b][live])  # papers with postings left after trim 1
+        if len(held) <= opts.posting_cap:
+            if int(term[a]) in partial_ids:
+                full[r] = encode_docs(np.unique(doc[a:b]), n)
+            continue
+        # Sum of the rounded weights, field by field, as the plain builder adds them.
+        total = np.zeros(len(held), dtype=np.float64)
+        group = np.searchsorted(held, doc[a:b])
+        vals = milli[a:b] / 1000.0
+        for k in range(len(FIELDS)):  # at most one entry per paper and field, in field order
+            sel = (fld[a:b] == k) & live
+            total[group[sel]] += vals[sel]
+        best = held[np.lexsort((held, -total))[:opts.posting_cap]]
+        keep[a:b] &= np.isin(doc[a:b], best)
+        partial_ids.add(int(term[a]))
+        full[r] = encode_docs(np.unique(doc[a:b]), n)
+        del held, total, group, vals, live
+
+    forms = _rare_forms(tok, n, rank, opts.posting_cap)
+    del tok
+    built.partial = {vocab[int(term[starts[r]])] for r in full}
+    built.forms = sum(len(v) for v in forms.values())
+
+    # Kept entries only, still in term order.
+    kept = np.flatnonzero(keep)
+    term_k, doc_k, fld_k, milli_k = term[kept], doc[kept], fld[kept], milli[kept]
+    del term, doc, fld, milli, keep, kept
+    kstarts = np.searchsorted(rank[term_k], np.arange(nterms + 1, dtype=np.int32))
     refs = [ref(i) for i in range(n)]
-    out = BuiltIndex(terms=len(postings), partial=partial)
-    chunk: list[str] = []
+    chunk: list[int] = []  # ranks
     size = 0
-    for t in sorted(postings):
+    for r in range(nterms):
+        count = int(kstarts[r + 1] - kstarts[r])
+        if not count:  # every posting trimmed away: the term is not in the index
+            continue
+        t = vocab[by_rank[r]]
         # Rough serialized cost: the term's entry plus ~22 bytes per posting
         # (one in the inverted index, one in a document vector).
-        cost = len(t) + 40 + 22 * len(postings[t])
+        cost = len(t) + 40 + 22 * count
         if chunk and size + cost > opts.shard_bytes:
-            out.shards.append(_shard(chunk, postings, refs, partial))
-            out.bounds.append(chunk[0])
+            built.bounds.append(vocab[by_rank[chunk[0]]])
+            yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
             chunk, size = [], 0
-        chunk.append(t)
+        chunk.append(r)
         size += cost
-        out.postings += len(postings[t])
-    if chunk or not out.shards:
-        out.shards.append(_shard(chunk, postings, refs, partial))
-        out.bounds.append(chunk[0] if chunk else "")
+        built.terms += 1
+        built.postings += count
+    if chunk or not built.bounds:
+        built.bounds.append(vocab[by_rank[chunk[0]]] if chunk else "")
+        yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
+
+
+def _owners(ends: array.array) -> np.ndarray:
+    """Per-paper end offsets -> the paper of every entry."""
+    e = np.frombuffer(ends, dtype=np.int64) if len(ends) else np.zeros(0, dtype=np.int64)
+    counts = e - np.concatenate((np.zeros(1, dtype=np.int64), e[:-1]))
+    return np.repeat(np.arange(len(e), dtype=np.int32), counts)
+
+
+def _trim_bodies(w: np.ndarray, term: np.ndarray, doc: np.ndarray, fld: np.ndarray, vocab: list[str], n: int,
+                 body_terms: int) -> tuple[np.ndarray, set[int]]:
+    """Trim 1: an abstract keeps its ``body_terms`` heaviest terms (ties: the term first in order).
+
+    The entries to keep, and the ids of terms that lost a posting."""
+    keep = np.ones(len(term), dtype=bool)
+    partial: set[int] = set()
+    body = np.flatnonzero(fld == BODY)
+    if not len(body):
+        return keep, partial
+    per_doc = np.bincount(doc[body], minlength=n)
+    ends = np.cumsum(per_doc)
+    for i in np.flatnonzero(per_doc > body_terms).tolist():
+        js = body[ends[i] - per_doc[i]:ends[i]].tolist()
+        js.sort(key=lambda j: (-float(w[j]), vocab[term[j]]))
+        for j in js[body_terms:]:
+            keep[j] = False
+            partial.add(int(term[j]))
+    return keep, partial
+
+
+def _rare_forms(tok: _Tokens, n: int, rank: np.ndarray, cap: int) -> dict[int, list[tuple[str, str]]]:
+    """term rank -> [(form, encoded papers)] for its written forms other than its most common one
+    (ties: the first in order), found in at most ``cap`` papers; terms with one form have none."""
+    fdoc_forms = np.frombuffer(tok.doc_forms, dtype=np.int32)
+    fdf = np.bincount(fdoc_forms, minlength=len(tok.forms))
+    form_term = np.frombuffer(tok.form_term, dtype=np.int32)
+    nforms = np.bincount(form_term, minlength=len(tok.vocab))
+    # The most common form of every term: sort by (term, -papers, form) and take each term's first.
+    fterm, fcount = tok.form_term.tolist(), fdf.tolist()
+    by = sorted(range(len(tok.forms)), key=lambda f: (fterm[f], -fcount[f], tok.forms[f]))
+    major = np.zeros(len(tok.forms), dtype=bool)
+    last = -1
+    for f in by:
+        if fterm[f] != last:
+            major[f] = True
+            last = fterm[f]
+    listed = (~major) & (nforms[form_term] > 1) & (fdf <= cap) & (fdf > 0)
+    if not listed.any():
+        return {}
+    fdoc = _owners(tok.forms_end)
+    sel = np.flatnonzero(listed[fdoc_forms])
+    fs, ds = fdoc_forms[sel], fdoc[sel]
+    del fdoc, sel
+    order = np.lexsort((ds, fs))
+    fs, ds = fs[order], ds[order]
+    bounds = np.flatnonzero(np.diff(fs)) + 1
+    out: dict[int, list[tuple[str, str]]] = {}
+    for a, b in zip(np.concatenate(([0], bounds)).tolist(), np.concatenate((bounds, [len(fs)])).tolist(),
+                    strict=True):
+        f = int(fs[a])
+        out.setdefault(int(rank[form_term[f]]), []).append((tok.forms[f], encode_docs(ds[a:b], n)))
+    for v in out.values():
+        v.sort()
     return out
 
 
-def _shard(chunk: list[str], postings: dict[str, list[tuple[int, str, float]]], refs: list[str],
-           partial: set[str]) -> bytes:
-    """One lunr.js serialized index holding the terms in ``chunk`` (sorted).
+def _shard(chunk: list[int], by_rank: list[int], vocab: list[str], starts: np.ndarray, doc: np.ndarray,
+           fld: np.ndarray, milli: np.ndarray, refs: list[str], full: dict[int, str],
+           forms: dict[int, list[tuple[str, str]]]) -> bytes:
+    """One lunr.js serialized index holding the terms ranked ``chunk`` (in order).
 
     Written as text directly: json.dumps over millions of tiny dicts was
     the slowest part of the build.  Refs are [0-9a-z] and field names single
     letters, so only the terms need JSON escaping.
     """
     inverted = []
-    vectors: dict[tuple[str, int], list[str]] = {}
-    for k, t in enumerate(chunk):
-        by_field: dict[str, list[str]] = {f: [] for f in FIELDS}
+    vectors: dict[tuple[int, int], list[str]] = {}
+    extra_full, extra_forms = [], []
+    for k, r in enumerate(chunk):
+        a, b = int(starts[r]), int(starts[r + 1])
+        by_field: list[list[str]] = [[] for _ in FIELDS]
         ks = str(k)
-        for d, f, w in postings[t]:
+        for d, f, m in zip(doc[a:b].tolist(), fld[a:b].tolist(), milli[a:b].tolist(), strict=True):
             by_field[f].append(refs[d])
-            vectors.setdefault((f, d), []).append(f"{ks},{w!r}")
-        fields = ",".join(f'"{f}":{{' + ",".join(f'"{r}":{{}}' for r in by_field[f]) + "}" for f in FIELDS)
-        inverted.append(f'[{json.dumps(t, ensure_ascii=False)},{{"_index":{k},{fields}}}]')
+            vectors.setdefault((f, d), []).append(f"{ks},{m / 1000.0!r}")
+        fields = ",".join(f'"{name}":{{' + ",".join(f'"{x}":{{}}' for x in by_field[f]) + "}"
+                          for f, name in enumerate(FIELDS))
+        t = vocab[by_rank[r]]
+        inverted.append(f'[{_json_str(t)},{{"_index":{k},{fields}}}]')
+        if r in full:
+            extra_full.append(f'[{k},"{full[r]}"]')
+        for w, code in forms.get(r, ()):
+            extra_forms.append(f'[{k},{_json_str(w)},"{code}"]')
     # lunr expects vector elements sorted by term index: they are, since
-    # terms were visited in order.  Field refs are "field/docRef".
-    field_vectors = ",".join(f'["{f}/{refs[d]}",[{",".join(v)}]]' for (f, d), v in sorted(vectors.items()))
-    fields_json = json.dumps(list(FIELDS), separators=(",", ":"))
-    # Positions (in chunk) of the terms that lost postings to a trim.
-    cut = ",".join(str(k) for k, t in enumerate(chunk) if t in partial)
+    # terms were visited in order.  Field refs are "field/docRef", sorted by field letter, then paper.
+    order = {f: name for f, name in enumerate(FIELDS)}
+    field_vectors = ",".join(f'["{order[f]}/{refs[d]}",[{",".join(v)}]]'
+                             for (f, d), v in sorted(vectors.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])))
+    fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
     text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{field_vectors}],'
-            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],"partial":[{cut}]}}')
+            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
+            f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
     return text.encode("utf-8")
+
+
+def _json_str(s: str) -> str:
+    return json.dumps(s, ensure_ascii=False)
+
+
+__all__ = ["FIELDS", "BOOSTS", "STOPS", "SearchDoc", "IndexOptions", "BuiltIndex", "build_index", "shard_files",
+           "encode_docs", "decode_docs", "ref"]

@@ -4,6 +4,9 @@ Everything lands under ``docs/search/``:
 
 - ``idx/manifest.json`` -- paper count, the first term of every shard, file sizes.
 - ``idx/s/<k>.json`` -- term-range shards in lunr.js's serialized format.
+- ``idx/h/<k>.json`` -- exact titles: [hash, paper] pairs for the papers whose
+  normalised title hashes to bucket k (``title_key``, ``title_hash``), so the
+  paper whose title is the query ranks first however common its words are.
 - ``idx/d/<k>.json`` -- what a result shows (link, title, authors, year, venue),
   ``DOC_CHUNK`` papers per file, fetched for the results on screen.
 - ``idx/a/<k>.json`` -- the same papers' abstracts, fetched by the search page
@@ -20,6 +23,7 @@ Everything lands under ``docs/search/``:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from importlib import resources
 from typing import Any
@@ -28,9 +32,10 @@ from .. import safe
 from ..generate import register
 from ..model import Paper
 from ..pages.common import Context, Page, paper_url
-from .index import IndexOptions, SearchDoc, build_index
+from .index import BuiltIndex, IndexOptions, SearchDoc, shard_files
 
 DOC_CHUNK = 16
+TITLE_BUCKET = 128  # papers per exact-title file, on average
 FACET_BLOCK = 2048
 ABSTRACT_CHARS = 1500
 DIR = "search/idx"
@@ -61,6 +66,19 @@ def _dumps(data: Any) -> bytes:
     return json.dumps(data, separators=(",", ":"), ensure_ascii=False, sort_keys=True).encode("utf-8")
 
 
+def title_key(title: str) -> str:
+    """A title as the worker compares it with a query: lower case, runs of [a-z0-9_] joined by one space."""
+    return " ".join(re.findall(r"[a-z0-9_]+", title.lower()))
+
+
+def title_hash(key: str) -> int:
+    """32-bit FNV-1a over the key's characters (titleHash in worker.js; a key is ASCII)."""
+    h = 0x811C9DC5
+    for ch in key:
+        h = ((h ^ ord(ch)) * 0x01000193) & 0xFFFFFFFF
+    return h
+
+
 def _authors_line(p: Paper) -> str:
     names = [a.name for a in p.authors[:6]]
     if len(p.authors) > 6:
@@ -72,10 +90,11 @@ def search_files(ctx: Context, opts: IndexOptions | None = None) -> Iterator[tup
     """The index side files for the whole catalog, in a fixed order."""
     ids = sorted(ctx.catalog.papers)
     papers = [ctx.catalog.papers[i] for i in ids]
-    built = build_index([search_doc(p) for p in papers], opts)
-    linked = "papers" in ctx.config.pages
-    for k, data in enumerate(built.shards):
+    built = BuiltIndex()
+    # Shards are handed on as they are made: the whole index is never in memory at once.
+    for k, data in enumerate(shard_files((search_doc(p) for p in papers), opts, built)):
         yield f"{DIR}/s/{k}.json", data
+    linked = "papers" in ctx.config.pages
     for k in range(0, len(papers), DOC_CHUNK):
         part = papers[k:k + DOC_CHUNK]
         rows = [[paper_url(p.id) if linked else (p.url or ""), safe.plain(p.title), _authors_line(p), p.year or 0,
@@ -87,9 +106,18 @@ def search_files(ctx: Context, opts: IndexOptions | None = None) -> Iterator[tup
         rows = [[p.year or 0, p.venue or "", sorted(set(p.topics)), sorted(set(p.orgs)),
                  [a.name for a in p.authors[:10]]] for p in papers[k:k + FACET_BLOCK]]
         yield f"{DIR}/f/{k // FACET_BLOCK}.json", _dumps(rows)
+    buckets = max(1, -(-len(papers) // TITLE_BUCKET))
+    by_bucket: list[list[list[int]]] = [[] for _ in range(buckets)]
+    for i, p in enumerate(papers):
+        key = title_key(safe.plain(p.title))
+        if key:
+            h = title_hash(key)
+            by_bucket[h % buckets].append([h, i])
+    for k, pairs in enumerate(by_bucket):
+        yield f"{DIR}/h/{k}.json", _dumps(sorted(pairs))
     manifest = {
         "v": 1, "n": len(papers), "bounds": built.bounds, "chunk": DOC_CHUNK, "block": FACET_BLOCK,
-        "page": "search" in ctx.config.pages,
+        "titles": buckets, "page": "search" in ctx.config.pages,
     }
     yield f"{DIR}/manifest.json", _dumps(manifest)
 

@@ -48,6 +48,22 @@ _stemmer = _LunrStemmer()
 STOPS = frozenset(STOP_WORDS)
 
 
+def form(word: str) -> str:
+    """One lower-cased, split word -> the word as typed, trimmed ('' for a stop word).
+
+    The worker compares this form (lunr.trimmer's output) with the forms a
+    paper holds, so a query word matching the paper's exact word beats one
+    matching only its stem ('linearities' vs 'linear').
+    """
+    w = _TRIM_TAIL.sub("", _TRIM_HEAD.sub("", word))
+    return "" if w in STOPS else w
+
+
+def stem(form: str) -> str:
+    """A trimmed word that is not a stop word -> its index term."""
+    return _stemmer.stem(form)
+
+
 @lru_cache(maxsize=1 << 18)
 def term(word: str) -> str:
     """One lower-cased, split word -> its index term ('' when dropped).
@@ -55,10 +71,13 @@ def term(word: str) -> str:
     Cached: a catalog has far fewer distinct words than words, and the
     stemmer is the slow part of indexing.
     """
-    w = _TRIM_TAIL.sub("", _TRIM_HEAD.sub("", word))
-    if not w or w in STOPS:
-        return ""
-    return _stemmer.stem(w)
+    w = form(word)
+    return _stemmer.stem(w) if w else ""
+
+
+def words(value: str) -> list[str]:
+    """A text's lower-cased words, split as lunr.js and the worker split them (before trimming)."""
+    return [w for w in _SPLIT.split(value.lower()) if w]
 
 
 def terms(value: str | None) -> list[str]:

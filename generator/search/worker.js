@@ -8,6 +8,10 @@
  * terms is looked up in the one shard that holds it (fetched on first use),
  * and the per-term scores are summed: the build wrote every weight with
  * global statistics, so sums from different shards compare like one index.
+ * A term that lost postings to the build's trims comes with the list of every
+ * paper holding it (the shard's "full" key), so "has every query word" is
+ * exact; a rare written form of a term comes with the papers holding that
+ * very form ("forms"), and the exact title has its own small files (idx/h/).
  * Nothing is fetched before the first query: the manifest is in this file.
  */
 (function () {
@@ -20,6 +24,7 @@ var shards = {};        // shard number -> Promise<lunr.Index>
 var chunks = {};        // doc chunk number -> Promise<rows>
 var abstracts = {};     // doc chunk number -> Promise<abstracts>
 var blocks = {};        // facet block number -> Promise<rows>
+var titleFiles = {};    // exact-title bucket -> Promise<[[hash, paper], ...]>
 
 var FIELD_ALIASES = {
   title: ['t'], author: ['a'], authors: ['a'], by: ['a'], abstract: ['b'], body: ['b'],
@@ -57,15 +62,62 @@ function shardOf(term) {
 function shard(k) {
   if (!shards[k]) {
     shards[k] = getJSON(ROOT + 'idx/s/' + k + '.json').then(function (data) {
-      var idx = lunr.Index.load(data), partial = {};
-      // Terms that lost postings to the build's trims (see index.py): not
-      // being listed under one of them says nothing about a paper.
-      (data.partial || []).forEach(function (i) { partial[data.invertedIndex[i][0]] = true; });
-      idx.psPartial = partial;
+      var idx = lunr.Index.load(data), full = {}, forms = {};
+      // Every paper holding a term whose postings were trimmed (index.py), and
+      // the papers holding each rarer written form of a term: encoded, decoded on use.
+      (data.full || []).forEach(function (e) { full[data.invertedIndex[e[0]][0]] = e[1]; });
+      (data.forms || []).forEach(function (e) {
+        var t = data.invertedIndex[e[0]][0];
+        (forms[t] = forms[t] || {})[e[1]] = e[2];
+      });
+      idx.psFull = full;
+      idx.psForms = forms;
       return idx;
     });
   }
   return shards[k];
+}
+
+// index.py's encode_docs -> a bitmap of the catalog (Uint8Array, bit i of byte i>>3 for paper i).
+function decodeDocs(code) {
+  var raw = atob(code.slice(1)), bits = new Uint8Array((manifest.n + 7) >> 3), i;
+  if (code[0] === 'b') {
+    for (i = 0; i < raw.length; i++) bits[i] = raw.charCodeAt(i);
+    return bits;
+  }
+  var cur = 0, shift = 0, prev = -1;
+  for (i = 0; i < raw.length; i++) {
+    var byte = raw.charCodeAt(i);
+    cur += (byte & 0x7f) * Math.pow(2, shift);
+    shift += 7;
+    if (!(byte & 0x80)) {
+      prev += 1 + cur;
+      bits[prev >> 3] |= 1 << (prev & 7);
+      cur = 0; shift = 0;
+    }
+  }
+  return bits;
+}
+
+function hasBit(bits, i) { return (bits[i >> 3] >> (i & 7)) & 1; }
+
+// A title as the build's title_key makes it (producer.py), and its 32-bit FNV-1a hash.
+function titleKey(s) { return (s.toLowerCase().match(/[a-z0-9_]+/g) || []).join(' '); }
+function titleHash(key) {
+  var h = 0x811c9dc5;
+  for (var i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193) >>> 0;
+  return h;
+}
+
+// Papers whose title is exactly the query (by hash; the rows confirm it).
+function exactTitles(q) {
+  var key = titleKey(q);
+  if (!key || !manifest.titles) return Promise.resolve([]);
+  var h = titleHash(key), k = h % manifest.titles;
+  if (!titleFiles[k]) titleFiles[k] = getJSON(ROOT + 'idx/h/' + k + '.json');
+  return titleFiles[k].then(function (pairs) {
+    return pairs.filter(function (p) { return p[0] === h; }).map(function (p) { return p[1]; });
+  });
 }
 
 function chunk(k) {
@@ -139,7 +191,11 @@ function scoreClause(c) {
     for (var k = a; k <= b && k < a + 3; k++) if (ks.indexOf(k) < 0) ks.push(k);
   }
   return Promise.all(ks.map(shard)).then(function (idxs) {
-    var scores = {}, title = {}, fuzzy = false, partial = !!idxs[0].psPartial[c.term];
+    var scores = {}, title = {}, fuzzy = false, own = idxs[0];
+    // Every paper holding the term, when its postings leave some out; the
+    // papers holding the very form typed, when it is one of the term's rarer forms.
+    var full = own.psFull[c.term] ? decodeDocs(own.psFull[c.term]) : null;
+    var forms = own.psForms[c.term], form = forms && forms[c.raw] ? decodeDocs(forms[c.raw]) : null;
     function add(results, factor) {
       results.forEach(function (r) {
         var s = r.score * factor, meta = r.matchData.metadata;
@@ -153,17 +209,38 @@ function scoreClause(c) {
         add(runTerm(idx, c.raw, c.fields, {wildcard: lunr.Query.wildcard.TRAILING}), 0.8);
       });
     }
-    if (Object.keys(scores).length === 0 && c.term.length >= 4) {
+    function none() { return Object.keys(scores).length === 0 && !full; }
+    function fallback() {
+      return {scores: scores, title: title, fuzzy: fuzzy, full: null, form: null, partial: false};
+    }
+    function typo() {
       // A typo can move the term across a shard boundary: ask the neighbours too.
       fuzzy = true;
       var k0 = ks[0], near = [k0 - 1, k0, k0 + 1].filter(function (k) { return k >= 0 && k < manifest.bounds.length; });
       var dist = c.raw.length >= 8 ? 2 : 1;
       return Promise.all(near.map(shard)).then(function (nidx) {
         nidx.forEach(function (idx) { add(runTerm(idx, c.term, c.fields, {editDistance: dist}), 0.6); });
-        return {scores: scores, title: title, fuzzy: fuzzy, partial: false};
+        return fallback();
       });
     }
-    return {scores: scores, title: title, fuzzy: fuzzy, partial: partial};
+    if (none() && !c.prefix && c.raw.length >= 4) {
+      // No such word: maybe the start of one ('andrehe' for the id 'andrehe02'), as while typing.
+      var pa = shardOf(c.raw), pb = shardOf(c.raw + '\uffff'), pk = [];
+      for (var k = pa; k <= pb && k < pa + 3; k++) pk.push(k);
+      return Promise.all(pk.map(shard)).then(function (pidx) {
+        pidx.forEach(function (idx) {
+          add(runTerm(idx, c.raw, c.fields, {wildcard: lunr.Query.wildcard.TRAILING}), 0.8);
+        });
+        if (!none()) return fallback();
+        return c.term.length >= 4 ? typo() : fallback();
+      });
+    }
+    if (none() && c.term.length >= 4) return typo();
+    // A field-restricted clause (title:, author:) cannot use the lists: they span every field.
+    // Such a clause with a trimmed term is not counted against papers it does not list.
+    var anyField = c.fields.length === ALL_FIELDS.length;
+    return {scores: scores, title: title, fuzzy: fuzzy, full: anyField ? full : null, form: anyField ? form : null,
+            partial: !anyField && !!full};
   });
 }
 
@@ -205,9 +282,35 @@ function countFacets(refs, rowOf) {
   return c;
 }
 
-// Fewer missing query words first, then titles with every word, then the
-// summed BM25 score, then catalog order.
-function byRank(a, b) { return a.miss - b.miss || b.t - a.t || b.s - a.s || a.i - b.i; }
+// Fewer missing query words first, then titles with every word, then fewer
+// words found only in another form (the query's rare form vs its stem), then
+// the summed BM25 score, then catalog order.
+function byRank(a, b) { return a.miss - b.miss || b.t - a.t || a.f - b.f || b.s - a.s || a.i - b.i; }
+
+// Papers set in every bitmap: those holding every word of a query whose words
+// all lost postings to the trims (such a paper may be listed under none of
+// them).  Added only when there are at most ``most`` of them: a paper listed
+// under none of the words scores 0 and ranks below every listed one, so for a
+// broad query ("language model") they would only slow the sort (and make the
+// search page count facets over most of the catalog).
+function everyBit(maps, into, most) {
+  var bytes = maps[0].length, and = new Uint8Array(bytes), count = 0, j, v;
+  for (j = 0; j < bytes; j++) {
+    v = maps[0][j];
+    for (var k = 1; k < maps.length && v; k++) v &= maps[k][j];
+    and[j] = v;
+    for (; v; v &= v - 1) count++;
+  }
+  if (count > most) return;
+  for (j = 0; j < bytes; j++) {
+    for (var b = 0, w = and[j]; w; b++, w >>= 1) {
+      if (w & 1) {
+        var r = (j * 8 + b).toString(36);
+        if (!(r in into)) into[r] = 0;
+      }
+    }
+  }
+}
 
 function norm(s) { return s.toLowerCase().replace(/[^\w\s]/g, ' ').replace(/\s+/g, ' ').trim(); }
 
@@ -222,8 +325,11 @@ function search(msg) {
   if (!parsed.clauses.length && !hasFilter) {
     return Promise.resolve({total: 0, hits: [], facets: null, terms: [], fuzzy: false});
   }
-  return Promise.all(parsed.clauses.map(scoreClause)).then(function (per) {
-    var total = {}, hits = {}, titled = {}, n = parsed.clauses.length, fuzzy = false, refs, missing = {};
+  var exactTitle = parsed.clauses.length ? exactTitles(msg.q || '') : Promise.resolve([]);
+  return Promise.all([Promise.all(parsed.clauses.map(scoreClause)), exactTitle]).then(function (got) {
+    var per = got[0], exact = {};
+    got[1].forEach(function (i) { exact[i] = true; });
+    var total = {}, hits = {}, titled = {}, n = parsed.clauses.length, fuzzy = false, refs, missing = {}, off = {};
     per.forEach(function (res, ci) {
       fuzzy = fuzzy || res.fuzzy;
       for (var r in res.scores) {
@@ -235,15 +341,26 @@ function search(msg) {
     });
     var required = parsed.clauses.filter(function (c) { return c.required; }).length;
     if (n) {
+      // A paper's missing count: the query words it lacks (a trimmed word's
+      // full list says exactly who has it), leaving out words no paper has
+      // (a typo without a close match) and field-restricted trimmed words.
+      var complete = per.filter(function (res) { return !res.partial && (res.full || Object.keys(res.scores).length); });
+      if (complete.length > 1 && complete.every(function (res) { return res.full; })) {
+        everyBit(complete.map(function (res) { return res.full; }), total, 5000);
+      }
+      // The paper whose title is the query, even when listed under none of its words.
+      for (var e in exact) if (!((+e).toString(36) in total)) total[(+e).toString(36)] = 0;
+      var forms = per.filter(function (res) { return res.form; });
       refs = Object.keys(total);
-      // A paper's missing count: the query words it lacks, leaving out words
-      // whose postings were trimmed (a paper may have those unlisted) and
-      // words no paper has (a typo without a close match).
-      var complete = per.filter(function (res) { return !res.partial && Object.keys(res.scores).length; });
       refs.forEach(function (r) {
-        var miss = 0;
-        for (var j = 0; j < complete.length; j++) if (!(r in complete[j].scores)) miss++;
+        var miss = 0, other = 0, i = parseInt(r, 36), j;
+        for (j = 0; j < complete.length; j++) {
+          var res = complete[j];
+          if (!(r in res.scores) && !(res.full && hasBit(res.full, i))) miss++;
+        }
+        for (j = 0; j < forms.length; j++) if (!hasBit(forms[j].form, i)) other++;
         missing[r] = miss;
+        off[r] = other;
       });
       // Papers lacking at most one word in three form the result set (if
       // there are none, any match), and papers with more of the words rank
@@ -264,8 +381,11 @@ function search(msg) {
       if (hasFilter) ids = ids.filter(function (i) { return matchesFilters(rowOf(i), f, years); });
       var scored = ids.map(function (i) {
         var r = i.toString(36);
-        // A title holding every query word ranks above mentions elsewhere.
-        return {i: i, s: n ? total[r] : 0, miss: n ? missing[r] : 0, t: n && titled[r] === n ? 1 : 0};
+        // A title holding every query word ranks above mentions elsewhere; the
+        // papers whose title hashes like the query go first until their rows say otherwise.
+        var miss = n ? missing[r] : 0;
+        return {i: i, s: n ? total[r] : 0, miss: exact[i] ? -1 : miss, miss0: miss, t: n && titled[r] === n ? 1 : 0,
+                f: n ? off[r] : 0};
       });
       scored.sort(byRank);
       var offset = msg.offset || 0, limit = msg.limit || 10;
@@ -283,6 +403,7 @@ function search(msg) {
           h.row[5] = as ? as[j][h.i % manifest.chunk] : '';
           var title = norm(h.row[1]), text = title + ' ' + norm(h.row[5]);
           if (plain && title === plain) h.miss = -1;  // the exact title comes first
+          else h.miss = h.miss0;
           parsed.phrases.forEach(function (p) { if (text.indexOf(norm(p)) >= 0) h.s *= 1.5; });
         });
         win.sort(byRank);
