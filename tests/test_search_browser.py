@@ -190,11 +190,12 @@ def test_material_starts_after_the_search_in_flight_is_answered(seed_site, serve
     assert len(script) == 1
     script[0].continue_()
     page.wait_for_load_state("load")
-    page.wait_for_function("() => performance.getEntriesByType('resource')"
-                           ".some(e => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(e.name))")  # fetched, not run
     page.wait_for_timeout(300)
     assert shards, "the query asked for no index shard"
+    # Neither run nor even fetched: its download would share the connections with the shards.
     assert page.evaluate("typeof window.component$") == "undefined"
+    assert page.evaluate("performance.getEntriesByType('resource').filter(e => /bundle\\.[0-9a-f]+\\.min\\.js$/"
+                         ".test(e.name)).length") == 0
     hold[0] = False
     for route in shards:
         route.continue_()
