@@ -13,7 +13,11 @@ Chromium then measures, per system:
 
 - first result: ms from opening the home page (cold cache, new browser
   context) until the known paper shows among the results, and the bytes
-  transferred until then, for a fixed query set;
+  transferred until then, for a fixed query set.  The query is typed by a
+  reader played inside the page as soon as the search box is visible
+  (READER), and, for comparison, the earlier way: by Playwright after
+  DOMContentLoaded (Pagefind: after load), with the driver's round trips in
+  between (``--typing``; by default both, taking turns, in one table);
 - quality: for ``--known`` papers, a query of 3-4 of the paper's most
   distinctive abstract words must put it in the top 5, and its exact title
   must put it at rank 1.
