@@ -13,7 +13,11 @@ Chromium then measures, per system:
 
 - first result: ms from opening the home page (cold cache, new browser
   context) until the known paper shows among the results, and the bytes
-  transferred until then, for a fixed query set;
+  transferred until then, for a fixed query set.  The query is typed by a
+  reader played inside the page as soon as the search box is visible
+  (READER), and, for comparison, the earlier way: by Playwright after
+  DOMContentLoaded (Pagefind: after load), with the driver's round trips in
+  between (``--typing``; by default both, taking turns, in one table);
 - quality: for ``--known`` papers, a query of 3-4 of the paper's most
   distinctive abstract words must put it in the top 5, and its exact title
   must put it at rank 1.
@@ -255,9 +259,26 @@ def build_sites(papers: list, work: Path, peers: bool) -> Sites:
 def strip_search(html: Path) -> None:
     """Remove Papershelf's search scripts from one page."""
     text = html.read_text(encoding="utf-8")
-    text = re.sub(r"<script>\s*\(function \(\) \{\s*try \{.*?psSearchWorker.*?</script>", "", text, flags=re.S)
-    text = re.sub(r'<script src="[^"]*search/search\.js"[^>]*></script>', "", text)
-    html.write_text(text, encoding="utf-8")
+    stripped = re.sub(r"<script>\s*\(function \(\) \{\s*try \{.*?psSearchWorker.*?</script>", "", text, flags=re.S)
+    stripped = re.sub(r'<script src="[^"]*search/search\.js"[^>]*></script>', "", stripped)
+    if "psSearchWorker" in stripped or stripped == text:
+        raise RuntimeError(f"{html}: Papershelf's search scripts were not found to take out")
+    html.unlink()  # it may be a hard link into another site
+    html.write_text(stripped, encoding="utf-8")
+
+
+def refresh_pagefind_home(mine: Path, pf: Path) -> None:
+    """Give the kept Pagefind site the rebuilt Papershelf site's home page and theme assets.
+
+    Pagefind indexes Papershelf's pages; the timed loads open only the home page, so the page chrome
+    (stylesheets, scripts, the material bundle's start) must be the same on both sites.  Pagefind's own
+    index (made from the paper pages' text) is kept.
+    """
+    shutil.rmtree(pf / "assets")
+    shutil.copytree(mine / "assets", pf / "assets")
+    (pf / "index.html").unlink()
+    shutil.copy2(mine / "index.html", pf / "index.html")
+    strip_search(pf / "index.html")
 
 
 def index_only_site(papers: list, template_site: Path, work: Path) -> tuple[Path, tuple[float, float]]:
@@ -357,11 +378,117 @@ def _type_material(page, q: str) -> None:
 # round trips, tens of ms on a loaded machine, to every system alike).
 SHOWN = "sel => document.querySelector(sel) ? performance.now() : null"
 
+# The reader, played inside the page (an init script, run before any of the page's own scripts).  It types
+# as soon as the search box can be seen and used: the box is laid out and visible, and the browser has
+# reported the page's first contentful paint (a frame laid out is not yet a frame shown: on a busy page
+# the two can be 100+ ms apart).  The query is typed in one go, like Playwright's fill.  Then, for the
+# systems with a results list, the first animation frame showing the paper's link is taken; for
+# Pagefind, which has no box on these pages, the query goes to its JS API at the same moment (the
+# fastest way to ask it: no UI, no debounce).  The same box, the same moment and the same clock for every
+# system, and no driver round trip between opening the page and typing.
+READER = r"""
+(() => {
+  if (window !== window.top) return;
+  const cfg = %s;
+  const t = window.__psBench = {};
+  let painted = false, done = false;
+  document.addEventListener('DOMContentLoaded', () => { t.dcl = performance.now(); });
+  window.addEventListener('load', () => { t.load = performance.now(); });
+  function usable() {
+    const b = document.querySelector(cfg.box);
+    if (!b || b.disabled) return null;
+    const r = b.getBoundingClientRect();
+    return r.width > 0 && r.height > 0 && getComputedStyle(b).visibility !== 'hidden' ? b : null;
+  }
+  function watch() {
+    if (cfg.system === 'pagefind') return;
+    (function frame() {
+      if (document.querySelector(cfg.target)) { t.shown = performance.now(); return; }
+      requestAnimationFrame(frame);
+    })();
+  }
+  async function askPagefind() {
+    // Papershelf's pages start material's bundle once no search is in flight (search.js says so):
+    // Pagefind, on the same pages, gets the same courtesy.
+    window.psSearchBusy = () => !t.shown;
+    const pf = await import(new URL('pagefind/pagefind.js', document.baseURI).href);
+    for (;;) {
+      const r = await pf.search(cfg.q);
+      const d = await Promise.all(r.results.slice(0, 5).map(x => x.data()));
+      if (d.some(x => x.url.indexOf(cfg.path) >= 0)) {
+        t.shown = performance.now();
+        window.dispatchEvent(new Event('ps-search-idle'));
+        return;
+      }
+    }
+  }
+  function type(b) {
+    t.typed = performance.now();
+    if (cfg.system === 'pagefind') { askPagefind().catch(e => { t.error = String(e); }); return; }
+    b.focus();
+    b.value = cfg.q;
+    b.dispatchEvent(new InputEvent('input', {bubbles: true, inputType: 'insertText', data: cfg.q}));
+    // material listens to key events, not to input events
+    b.dispatchEvent(new KeyboardEvent('keyup', {bubbles: true, key: 'End'}));
+    watch();
+  }
+  function tryType() {
+    if (done || !painted) return;
+    const b = usable();
+    if (!b) return;
+    done = true;
+    t.visible = performance.now();
+    type(b);
+  }
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      if (e.name === 'first-contentful-paint') { t.fcp = e.startTime; painted = true; }
+    }
+    tryType();
+  }).observe({type: 'paint', buffered: true});
+  (function frame() {
+    if (!painted && performance.getEntriesByName('first-contentful-paint').length) {
+      t.fcp = performance.getEntriesByName('first-contentful-paint')[0].startTime;
+      painted = true;
+    }
+    tryType();
+    if (!done) requestAnimationFrame(frame);
+  })();
+})();
+"""
+BOX = {"mine": "#ps-hq", "material": "input[data-md-component=search-query]",
+       "pagefind": "#ps-hq"}  # Pagefind is indexed from Papershelf's pages: the same header box
 
-def first_result(browser, base: str, system: str, q: str, pid: str,
-                 timeout_s: float = 60) -> tuple[float, float, int] | None:
-    """(ms from navigation start to the paper among the results, ms of that after the query was
-    typed, bytes transferred), or None when the paper did not show within ``timeout_s``."""
+
+@dataclass
+class Timed:
+    """One cold load: ms from navigation start (all read in the page with performance.now())."""
+    shown: float   # the paper among the results
+    typed: float   # the query typed
+    box: float     # the search box first usable (the in-page reader; the driver way: when it typed)
+    dcl: float     # DOMContentLoaded (nan when not recorded)
+    fcp: float     # first contentful paint (nan when not recorded)
+    received: int  # bytes transferred until shown, web workers included
+
+
+def _received(finished: list) -> int:
+    time.sleep(0.05)  # let the last response's byte count arrive
+    received = 0
+    for r in finished:
+        size = r.sizes()  # transfer size: gzip-encoded body plus headers
+        received += size["responseBodySize"] + size["responseHeadersSize"]
+    return received
+
+
+def first_result(browser, base: str, system: str, q: str, pid: str, timeout_s: float = 60,
+                 typing: str = "page") -> Timed | None:
+    """One cold load of the home page and one query; None when the paper did not show within ``timeout_s``.
+
+    ``typing="page"``: the reader played in the page types the moment the box is usable (READER).
+    ``typing="driver"``: the earlier way, kept for comparison: Playwright waits for DOMContentLoaded (for
+    Pagefind, for the ``load`` event), then asks the page for the time and types with ``fill``; its round
+    trips (120-220 ms on this machine) fall between the page being ready and the query.
+    """
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
     ctx = browser.new_context(viewport={"width": 1280, "height": 900})
@@ -370,9 +497,24 @@ def first_result(browser, base: str, system: str, q: str, pid: str,
     # worker fetches: Papershelf's shards and rows, which were left out of its KB before).
     finished: list = []
     page.on("requestfinished", lambda r: finished.append(r))
+    target = f"papers/{pid}/"
     try:
+        if typing == "page":
+            sel = "#ps-hresults a" if system == "mine" else ".md-search-result__list a"
+            cfg = {"system": system, "q": q, "box": BOX[system], "path": target, "target": f'{sel}[href*="{target}"]'}
+            page.add_init_script(READER % json.dumps(cfg))
+            page.goto(base, wait_until="commit")
+            try:
+                page.wait_for_function("() => window.__psBench && (window.__psBench.shown || window.__psBench.error)",
+                                       polling=50, timeout=timeout_s * 1000)
+            except PlaywrightTimeout:
+                return None
+            t = page.evaluate("() => window.__psBench")
+            if t.get("error"):
+                raise RuntimeError(f"{system}: {t['error']}")
+            return Timed(t["shown"], t["typed"], t["visible"], t.get("dcl", float("nan")), t.get("fcp", float("nan")),
+                         _received(finished))
         page.goto(base, wait_until="domcontentloaded")
-        target = f"papers/{pid}/"
         if system == "pagefind":
             page.wait_for_load_state("load")
         typed = page.evaluate("() => performance.now()")
@@ -393,12 +535,9 @@ def first_result(browser, base: str, system: str, q: str, pid: str,
                                             timeout=timeout_s * 1000).json_value()
             except PlaywrightTimeout:
                 return None
-        time.sleep(0.05)  # let the last response's byte count arrive
-        received = 0
-        for r in finished:
-            size = r.sizes()  # transfer size: gzip-encoded body plus headers
-            received += size["responseBodySize"] + size["responseHeadersSize"]
-        return ms, ms - typed, received
+        dcl, fcp = page.evaluate("() => [performance.getEntriesByType('navigation')[0].domContentLoadedEventStart,"
+                                 " (performance.getEntriesByName('first-contentful-paint')[0] || {}).startTime]")
+        return Timed(ms, typed, typed, dcl, fcp if fcp is not None else float("nan"), _received(finished))
     finally:
         ctx.close()
 
@@ -468,7 +607,8 @@ def dir_bytes(path: Path, sub: str) -> int:
 
 
 def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: bool, template: Path | None,
-             peer_known: int = 60, skip: tuple[str, ...] = ()) -> dict:
+             peer_known: int = 60, skip: tuple[str, ...] = (), typings: tuple[str, ...] = ("page", "driver")
+             ) -> dict:
     print(f"[{n:,} papers] synthesising…", flush=True)
     papers = synth_papers(n)
     known = known_queries(papers, n_known)
@@ -488,6 +628,8 @@ def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: boo
             if d.get("stamp") != stamp:  # Papershelf's search changed since: rebuild its site only
                 print(f"[{n:,} papers] search code changed: rebuilding Papershelf's site…", flush=True)
                 sites.index_s, sites.index_cpu = build_mine(papers, work)
+                if sites.pagefind:
+                    refresh_pagefind_home(sites.mine, sites.pagefind)
         else:
             print(f"[{n:,} papers] building sites…", flush=True)
             sites = build_sites(papers, work, peers)
@@ -506,51 +648,79 @@ def run_size(n: int, browser, work: Path, n_known: int, n_first: int, peers: boo
                                  "material": dir_bytes(sites.material, "search/search_index.json"),
                                  "pagefind": dir_bytes(sites.pagefind, "pagefind") if sites.pagefind else 0},
                  "systems": {}}
-    for name, (kind, site) in systems.items():
-        base, srv = serve(site)
-        try:
-            print(f"[{n:,} papers] {name}: first results…", flush=True)
-            times, qtimes, sizes, missed = [], [], [], 0
-            # material needs many seconds per cold load at 10k: three loads are enough to see it
-            for pid, words, _title in (first_set if kind != "material" else first_set[:3]):
-                got = first_result(browser, base, kind, words, pid, 300 if kind == "material" else 60)
-                if got is None:  # the paper never showed among the results: counted, not timed
-                    missed += 1
+    servers = {name: serve(site) for name, (_kind, site) in systems.items()}
+    try:
+        # Cold loads: for each query every system and every way in turn, so that all of them see the
+        # machine in the same state (it is shared: a burst of load elsewhere hits them alike).
+        print(f"[{n:,} papers] first results ({', '.join(systems)})…", flush=True)
+        got: dict[tuple[str, str], list[Timed]] = {(name, way): [] for name in systems for way in typings}
+        missed = dict.fromkeys(got, 0)
+        for k, (pid, words, _title) in enumerate(first_set):
+            for name, (kind, _site) in systems.items():
+                if kind == "material" and k >= 3:  # many seconds per cold load at 10k: three are enough
                     continue
-                ms, qms, b = got
-                times.append(ms)
-                qtimes.append(qms)
-                sizes.append(b)
-            if not times:
-                times, qtimes, sizes = [float("nan")], [float("nan")], [float("nan")]
+                for way in typings:
+                    one = first_result(browser, servers[name][0], kind, words, pid,
+                                       300 if kind == "material" else 60, way)
+                    if one is None:  # the paper never showed among the results: counted, not timed
+                        missed[name, way] += 1
+                    else:
+                        got[name, way].append(one)
+        for name, (kind, _site) in systems.items():
             # material's search takes seconds per query on big sites: a smaller sample for it
             sample = known if kind != "material" else known[:peer_known]
             print(f"[{n:,} papers] {name}: quality on {len(sample)} papers…", flush=True)
-            recall, title1 = quality(browser, base, kind, sample)
-        finally:
+            recall, title1 = quality(browser, servers[name][0], kind, sample)
+            row["systems"][name] = {"recall5": recall, "title1": title1, "known": len(sample),
+                                    **{way: summary(got[name, way], missed[name, way]) for way in typings}}
+    finally:
+        for _base, srv in servers.values():
             srv.shutdown()
-        row["systems"][name] = {"ms": statistics.median(times), "ms_max": max(times), "qms": statistics.median(qtimes),
-                                "kb": statistics.median(sizes) / 1024, "recall5": recall, "title1": title1,
-                                "known": len(sample), "first_missed": missed, "first_n": len(times) + missed}
     return row
 
 
+def summary(timed: list[Timed], missed: int) -> dict:
+    """Medians (and the worst first result) of one system's cold loads taken one way."""
+    nan = float("nan")
+
+    def med(xs: list[float]) -> float:
+        return statistics.median(xs) if xs else nan
+
+    return {"ms": med([t.shown for t in timed]), "ms_max": max((t.shown for t in timed), default=nan),
+            "box": med([t.box for t in timed]), "qms": med([t.shown - t.typed for t in timed]),
+            "dcl": med([t.dcl for t in timed]), "fcp": med([t.fcp for t in timed]), "kb": med([t.received / 1024 for t in timed]),
+            "first_missed": missed, "first_n": len(timed) + missed, "loads": [t.__dict__ for t in timed]}
+
+
+WAYS = {"page": "reader in the page types when the box is usable",
+        "driver": "Playwright types after DOMContentLoaded (Pagefind: after load), the earlier way"}
+
+
 def print_table(rows: list[dict]) -> None:
+    ways = [w for w in WAYS if rows and w in rows[0]["systems"]["papershelf"]]
     print()
-    head = (f"{'papers':>8} {'system':<11} {'first ms':>9} {'max ms':>7} {'query ms':>9} {'KB':>8} {'recall@5':>9}"
-            f" {'title@1':>8}"
-            f" {'ms ratio':>9} {'KB ratio':>9}")
+    head = f"{'papers':>8} {'system':<11}"
+    for w in ways:
+        tag = "user" if w == "page" else "driver"
+        head += f" {tag + ' ms':>10} {'max':>5} {'box':>5} {'query':>6} {'ratio':>6} |"
+    head += f" {'KB':>6} {'KB ratio':>8} {'recall@5':>9} {'title@1':>8}"
     print(head)
     print("-" * len(head))
     for row in rows:
         mine = row["systems"]["papershelf"]
         for name, s in row["systems"].items():
-            rt = f"{s['ms'] / mine['ms']:.1f}x" if name != "papershelf" else "1.0x"
-            rk = f"{s['kb'] / mine['kb']:.1f}x" if name != "papershelf" else "1.0x"
-            print(f"{row['n']:>8,} {name:<11} {s['ms']:>9.0f} {s['ms_max']:>7.0f} {s['qms']:>9.0f} {s['kb']:>8.0f} "
-                  f"{100 * s['recall5']:>8.1f}% {100 * s['title1']:>7.1f}% {rt:>9} {rk:>9}  (n={s['known']})"
-                  + (f"  {s['first_missed']} of {s['first_n']} timed queries never showed the paper"
-                     if s.get("first_missed") else ""))
+            line = f"{row['n']:>8,} {name:<11}"
+            for w in ways:
+                t, m = s[w], mine[w]
+                line += (f" {t['ms']:>10.0f} {t['ms_max']:>5.0f} {t['box']:>5.0f} {t['qms']:>6.0f}"
+                         f" {t['ms'] / m['ms']:>5.2f}x |")
+            kb, mkb = s[ways[0]]["kb"], mine[ways[0]]["kb"]
+            line += (f" {kb:>6.0f} {kb / mkb:>7.2f}x {100 * s['recall5']:>8.1f}% {100 * s['title1']:>7.1f}%"
+                     f"  (n={s['known']})")
+            for w in ways:
+                if s[w]["first_missed"]:
+                    line += f"  {w}: {s[w]['first_missed']} of {s[w]['first_n']} timed queries never showed the paper"
+            print(line)
         ib = row["index_bytes"]
         print(f"{'':>8} index build {row['index_ms_per_paper']:.2f} ms/paper wall, "
               f"{row['index_cpu_ms_per_paper']:.2f} ms/paper CPU (Papershelf, all search files); "
@@ -561,8 +731,12 @@ def print_table(rows: list[dict]) -> None:
                   f"pagefind indexing {row['pagefind_index_s']:.0f} s")
         for note in row["notes"]:
             print(f"{'':>8} note: {note}")
-    print("\nms/KB ratio = peer / Papershelf (higher means Papershelf is faster/lighter). Median over the query set,"
-          " cold cache, gzip transfer sizes.")
+    print("\nms: median from opening the page (navigation start, cold cache) to the known paper among the results;"
+          " max: the slowest load;\nbox: when the query was typed; query: from typing to the paper shown.")
+    for w in ways:
+        print(f"  {'user' if w == 'page' else 'driver'}: {WAYS[w]}")
+    print("ratio = system / Papershelf (above 1 means Papershelf is faster or lighter). KB: gzip transfer"
+          " sizes until the paper showed, web workers included.")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -576,8 +750,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-peers", action="store_true", help="measure Papershelf only")
     ap.add_argument("--keep", type=Path, help="build into this folder and keep it")
     ap.add_argument("--json", type=Path, help="also write the numbers here")
+    ap.add_argument("--typing", choices=["both", "page", "driver"], default="both",
+                    help="when the timed query is typed: 'page', by a reader played in the page as soon as the"
+                         " search box is usable; 'driver', the earlier way, by Playwright after DOMContentLoaded"
+                         " (Pagefind: after load); 'both' (default) takes turns and prints both")
     args = ap.parse_args(argv)
     sizes = args.sizes or [1000, 10000]
+    typings = ("page", "driver") if args.typing == "both" else (args.typing,)
     from playwright.sync_api import sync_playwright
 
     work = args.keep or Path(tempfile.mkdtemp(prefix="ps-search-bench-"))
@@ -587,11 +766,12 @@ def main(argv: list[str] | None = None) -> int:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
             for n in sizes:
                 rows.append(run_size(n, browser, work / str(n), args.known, args.first, not args.no_peers, None,
-                                     args.peer_known, tuple(args.skip)))
+                                     args.peer_known, tuple(args.skip), typings))
                 print_table(rows[-1:])  # as soon as a size is done
             if args.full:
                 template = work / str(sizes[0]) / "mine"
-                rows.append(run_size(100_000, browser, work / "100000", args.known, args.first, False, template))
+                rows.append(run_size(100_000, browser, work / "100000", args.known, args.first, False, template,
+                                     typings=typings))
             browser.close()
     finally:
         if not args.keep:

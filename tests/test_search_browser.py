@@ -171,3 +171,47 @@ def test_no_material_search_index_is_shipped(seed_site):
     assert not (seed_site / "search" / "search_index.json").exists()
     assert (seed_site / "search" / "worker.js").is_file()
     assert (seed_site / "search" / "idx" / "manifest.json").is_file()
+
+
+def test_material_starts_after_the_search_in_flight_is_answered(seed_site, serve, page):
+    """main.html runs mkdocs-material's bundle after load, and not while a header search waits for its answer."""
+    base = serve(seed_site)
+    p = sorted(_papers().values(), key=lambda p: p.id)[9]
+    script: list = []
+    shards: list = []
+    hold = [True]
+    # search.js (async) holds up the load event until it has run: the reader types before load.
+    page.route("**/search/search.js", lambda route: script.append(route))
+    page.context.route("**/search/idx/s/*.json",  # the answer waits
+                       lambda route: shards.append(route) if hold[0] else route.continue_())
+    page.goto(base, wait_until="domcontentloaded")
+    page.fill("#ps-hq", _title_query(p.title))
+    page.wait_for_timeout(100)
+    assert len(script) == 1
+    script[0].continue_()
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(300)
+    assert shards, "the query asked for no index shard"
+    # Neither run nor even fetched: its download would share the connections with the shards.
+    assert page.evaluate("typeof window.component$") == "undefined"
+    assert page.evaluate("performance.getEntriesByType('resource').filter(e => /bundle\\.[0-9a-f]+\\.min\\.js$/"
+                         ".test(e.name)).length") == 0
+    hold[0] = False
+    for route in shards:
+        route.continue_()
+    page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]', state="attached")
+    # Then the theme starts, with the listeners it hung on DOMContentLoaded: its components mount.
+    page.wait_for_function("typeof window.component$ !== 'undefined'")
+    page.wait_for_function("document.querySelector('.md-top') && document.querySelector('.md-top').style.top !== ''")
+    page.mouse.wheel(0, 3000)
+    page.wait_for_selector(".md-header__title--active")
+    assert page.js_errors == []
+
+
+def test_material_starts_at_load_without_a_search(seed_site, serve, page):
+    base = serve(seed_site)
+    page.goto(base + "papers/")
+    page.wait_for_function("typeof window.component$ !== 'undefined'")
+    page.mouse.wheel(0, 3000)
+    page.wait_for_selector(".md-header__title--active")
+    assert page.js_errors == []

@@ -28,9 +28,17 @@
       if (m.type === 'ready') { readyInfo = m; return; }
       var cb = pending[m.id];
       if (cb) { delete pending[m.id]; cb(m); }
+      // The theme's start-up waits for the answers to searches in flight (main.html).
+      if (cb && !busy()) window.dispatchEvent(new Event('ps-search-idle'));
     };
     if (early) early.forEach(function (e) { worker.onmessage(e); });
   }
+
+  function busy() {
+    for (var id in pending) return true;
+    return false;
+  }
+  window.psSearchBusy = busy;
 
   function ask(msg, cb) {
     if (!worker) return;
