@@ -264,6 +264,7 @@ class _Done:
 # Set in the parent right before forking the workers, which inherit it.
 _WORK: dict[str, Any] = {}
 PARALLEL_MIN = 2000  # papers + authors below which one process is faster than two
+EARLY_MAX = 50_000  # papers from which early producers wait for the preparers like the rest
 
 
 def _run_task(i: int) -> tuple[int, _Done]:
@@ -335,7 +336,11 @@ def _parallel(ctx: Context, jobs: int) -> bool:
 def _start_early(ctx: Context, todo: list[Task], index: _DocsIndex, files_index: _DocsIndex,
                  jobs: int) -> tuple[list[int], Background | None]:
     """Start the early tasks in a worker of their own (large catalogs only): their indices, and the wait."""
-    early = [i for i, t in enumerate(todo) if t.early] if _parallel(ctx, jobs) else []
+    # Not for the largest catalogs, where memory is the limit rather than an edit's seconds: with
+    # the search worker beside related papers' two (and the page memo), the 100k build peaked at
+    # 4.8 GB summed PSS, against 3.8 GB for the same build before both.
+    wanted = _parallel(ctx, jobs) and len(ctx.catalog.papers) < EARLY_MAX
+    early = [i for i, t in enumerate(todo) if t.early] if wanted else []
     if not early:
         return [], None
     _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
