@@ -153,7 +153,7 @@ def test_interrupted_build_leaves_the_site_untouched(sites, tmp_path, point, sig
             assert time.monotonic() < deadline, "the build never reached the stall point"
             time.sleep(0.02)
         proc.send_signal(sig)
-        proc.wait(timeout=30)
+        proc.communicate(timeout=30)  # read its output meanwhile: a full pipe would block its exit
     finally:
         if proc.poll() is None:
             proc.kill()
