@@ -144,8 +144,11 @@ def test_interrupted_build_leaves_the_site_untouched(sites, tmp_path, point, sig
     marker = tmp_path / "stalled"
     args = ["build", "--content", str(content), "--site-dir", str(site), "--work-dir", str(work),
             "--config-dir", str(ROOT / "site_config")]
+    # SIGINT back to its default in the build: a test runner's worker may ignore it, children
+    # inherit an ignored signal, and Python then installs no KeyboardInterrupt for it.
     proc = subprocess.Popen([sys.executable, "-c", STALLER, point, str(marker), *args], cwd=ROOT,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 60
         while not marker.exists():
