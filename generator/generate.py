@@ -184,10 +184,7 @@ def collect(ctx: Context, key: str, value: Any) -> None:
 
 
 def prepare(ctx: Context) -> None:
-    """Compute what many pages share, once: BibTeX keys, then the add-ons' values."""
-    from .addons import load_addons
-
-    load_addons()
+    """Compute what many pages share, once: BibTeX keys, then the add-ons' values (loaded by write_docs)."""
     ctx.extras["bibkeys"] = bibtex.assign_keys(ctx.catalog.papers)
     for prep in PREPARERS:
         prep(ctx)
@@ -219,6 +216,17 @@ class _DocsIndex:
         self.path.unlink(missing_ok=True)
         self.new: dict[str, tuple[int, int, bytes]] = {}
 
+    def as_left(self, rel_path: str) -> tuple[int, int, bytes] | None:
+        """The last run's entry for a file, while the file's size and mtime are as that run left them."""
+        old = self.old.get(rel_path)
+        if old is None:
+            return None
+        try:
+            st = os.stat(self.docs / rel_path)
+        except OSError:
+            return None
+        return old if (st.st_size, st.st_mtime_ns) == old[:2] else None
+
     def put(self, rel_path: str, content: str | bytes) -> tuple[tuple[int, int, bytes], bool]:
         """Write one file unless unchanged; its index entry and whether it was written.
 
@@ -226,14 +234,9 @@ class _DocsIndex:
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=16).digest()
         old = self.old.get(rel_path)
+        if old is not None and old[2] == digest and self.as_left(rel_path) is not None:
+            return old, False
         path = self.docs / rel_path
-        if old is not None and old[2] == digest:
-            try:
-                st = os.stat(path)
-                if (st.st_size, st.st_mtime_ns) == old[:2]:
-                    return old, False
-            except OSError:
-                pass
         written = write_if_changed(path, data)
         st = os.stat(path)
         return (st.st_size, st.st_mtime_ns, digest), written
@@ -285,7 +288,7 @@ def _run_task(i: int) -> tuple[int, _Done]:
         data: str | bytes
         if isinstance(item, Unit):
             fp = item.fingerprint
-            hit = memo.unit_files(item.key, fp, files_index.old, files_index.docs) if memo and fp else None
+            hit = memo.unit_files(item.key, fp, files_index.as_left) if memo and fp else None
             if hit is None:
                 hit = []
                 for rel_path, data in item.make():
@@ -418,7 +421,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
         if memo_path is not None:
             start = time.perf_counter()
             memo = PageMemo.load(memo_path, ctx, config_dir)
-            memo.files, memo.docs = index.old, docs
+            memo.page_left = index.as_left
             ctx.extras["_memo"] = memo
             stats.seconds["memo"] = time.perf_counter() - start
         results, stats.jobs = _run_tasks(ctx, todo, index, files_index, jobs, progress, started, early)

@@ -27,8 +27,8 @@ the page is made again and its references read anew.
 
 A memoised page is trusted only while its file is as the last build left
 it (size and mtime in the docs index); a full fresh build must give the
-same bytes, which tests/test_incremental.py checks after edits, additions
-and removals of papers and authors.
+same bytes, which tests/test_pagememo.py checks after each kind of edit,
+addition and removal of papers and authors.
 """
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ import os
 import pickle
 import re
 from array import array
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -126,10 +126,8 @@ class PageMemo:
     position: dict[str, int] = field(default_factory=dict)
     current: list[bytes] = field(default_factory=list)
     slugs: dict[str, str] = field(default_factory=dict)  # paper slug -> id
-    # The docs index of the last build ({path: (size, mtime, hash)}) and the docs folder:
-    # a page is reused only while its file is as that build left it.
-    files: dict[str, tuple[int, int, bytes]] = field(default_factory=dict)
-    docs: Path | None = None
+    # The docs index's as_left: a page is reused only while its file is as the last build left it.
+    page_left: Callable[[str], tuple[int, int, bytes] | None] | None = None
 
     @classmethod
     def load(cls, path: Path, ctx: Context, config_dir: Path | None) -> PageMemo:
@@ -174,16 +172,10 @@ class PageMemo:
     def lookup(self, kind: str, rid: str) -> tuple[Entry, tuple[int, int, bytes]] | None:
         """The remembered entry of a page and its file's index entry, if nothing it was made from changed."""
         old = self.old.get((kind, rid))
-        if old is None or self.docs is None or self.fingerprint(kind, rid, old.refs) != old.fingerprint:
+        if old is None or self.page_left is None or self.fingerprint(kind, rid, old.refs) != old.fingerprint:
             return None
-        state = self.files.get(old.path)
-        try:
-            st = os.stat(self.docs / old.path)
-        except OSError:
-            return None
-        if state is None or (st.st_size, st.st_mtime_ns) != state[:2]:
-            return None  # changed or removed since: made again
-        return old, state
+        state = self.page_left(old.path)  # None: changed or removed since, so made again
+        return (old, state) if state is not None else None
 
     def digest(self, inputs: Any, refs: Iterable[tuple[str, str]]) -> bytes:
         """The fingerprint of side files made from ``inputs`` (any repr-able value) and the records ``refs``."""
@@ -193,20 +185,17 @@ class PageMemo:
         h.update(b"".join(v.get(f"{k}\t{i}", _GONE) for k, i in refs))
         return h.digest()
 
-    def unit_files(self, key: tuple[str, str], fingerprint: bytes, files: dict[str, tuple[int, int, bytes]],
-                   root: Path) -> list[tuple[str, tuple[int, int, bytes]]] | None:
-        """The files of a unit and their index entries, if its fingerprint and its files are as last time."""
+    def unit_files(self, key: tuple[str, str], fingerprint: bytes,
+                   as_left: Callable[[str], tuple[int, int, bytes] | None]) -> list[tuple[str, tuple[int, int, bytes]]] | None:
+        """The files of a unit and their index entries, if its fingerprint and its files
+        (``as_left``: the side-file index's) are as last time."""
         old = self.old_units.get(key)
         if old is None or old[0] != fingerprint:
             return None
         out = []
         for path in old[1]:
-            state = files.get(path)
-            try:
-                st = os.stat(root / path)
-            except OSError:
-                return None
-            if state is None or (st.st_size, st.st_mtime_ns) != state[:2]:
+            state = as_left(path)
+            if state is None:
                 return None
             out.append((path, state))
         return out
