@@ -21,6 +21,7 @@ from pathlib import Path
 from .content import read_record
 from .errors import Problem
 from .model import Author, Paper
+from .writer import save_pickle
 
 CACHE_VERSION = 1
 
@@ -77,8 +78,4 @@ class RecordCache:
 
     def save(self) -> None:
         """Write what this run read (files no longer present are dropped)."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f".{self.path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump({"key": self.key, "entries": self._seen}, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        save_pickle(self.path, {"key": self.key, "entries": self._seen})

@@ -49,15 +49,16 @@ def fork_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, ordered:
 
 
 class Background:
-    """``fn`` over ``items`` in one forked process, started at once (see fork_background)."""
+    """``fn`` over ``items`` in one forked process, started at once; ``wait()`` gives the results, in order.
+
+    For work that can start before the parent has finished setting up the
+    rest (the search index, while related papers are computed).  The caller
+    must ``wait()`` or ``cancel()``.
+    """
 
     def __init__(self, fn: Callable[[Any], Any], items: list[Any]):
-        gc.collect()
-        gc.freeze()  # as in frozen_heap: the worker inherits the frozen heap and leaves it shared
-        try:
+        with frozen_heap():  # the worker is forked here and keeps the frozen heap shared
             self._pool = multiprocessing.get_context("fork").Pool(1)
-        finally:
-            gc.unfreeze()
         self._pending = self._pool.map_async(fn, items)
 
     def wait(self) -> list[Any]:
@@ -70,13 +71,3 @@ class Background:
     def cancel(self) -> None:
         self._pool.terminate()
         self._pool.join()
-
-
-def fork_background(fn: Callable[[Any], Any], items: list[Any]) -> Background:
-    """Start ``fn`` over ``items`` in one forked process now; ``wait()`` gives the results, in order.
-
-    For work that can start before the parent has finished setting up the
-    rest (the search index, while related papers are computed).  The caller
-    must ``wait()`` or ``cancel()``.
-    """
-    return Background(fn, items)

@@ -19,13 +19,13 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from .export import bibtex
-from .forking import Background, can_fork, fork_background, fork_map
+from .forking import Background, can_fork, fork_map
 from .pagememo import Entry, PageMemo
 from .pages import listings
 from .pages.author import author_page
 from .pages.common import Context, Page
 from .pages.paper import paper_page
-from .writer import write_if_changed
+from .writer import save_pickle, write_if_changed
 
 # Add-ons (search, feeds, exports, ...) register page producers here; each is
 # called with the context and yields Pages, (path, bytes) side files, or Units
@@ -242,11 +242,7 @@ class _DocsIndex:
         return (st.st_size, st.st_mtime_ns, digest), written
 
     def save(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.path.with_name(f"{self.path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump(self.new, f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, self.path)
+        save_pickle(self.path, self.new)
 
 
 @dataclass
@@ -348,7 +344,7 @@ def _start_early(ctx: Context, todo: list[Task], index: _DocsIndex, files_index:
         return [], None
     _WORK.update(ctx=ctx, index=index, files_index=files_index, tasks=todo)
     try:
-        return early, fork_background(_run_task, early)
+        return early, Background(_run_task, early)
     finally:
         _WORK.clear()
 

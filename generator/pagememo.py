@@ -34,7 +34,6 @@ addition and removal of papers and authors.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from array import array
@@ -46,6 +45,7 @@ from typing import Any
 
 from .ids import slug
 from .pages.common import Context, safe_slug
+from .writer import save_pickle
 
 MEMO_VERSION = 3
 
@@ -154,11 +154,7 @@ class PageMemo:
         return memo
 
     def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f"{path.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump((self.key, self.table, self.new, self.new_units), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
+        save_pickle(path, (self.key, self.table, self.new, self.new_units))
 
     def fingerprint(self, kind: str, rid: str, refs: bytes) -> bytes:
         """Of the ``kind`` ("papers" | "authors") page of record ``rid`` referring to ``refs``."""

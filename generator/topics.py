@@ -8,7 +8,6 @@ time without touching the records; a record's own topics come first.
 from __future__ import annotations
 
 import hashlib
-import os
 import pickle
 import re
 from collections.abc import Iterable
@@ -18,6 +17,7 @@ import yaml
 
 from .errors import ConfigError
 from .model import Paper
+from .writer import save_pickle
 
 
 class TopicRules:
@@ -101,8 +101,4 @@ def apply_rules(rules: TopicRules, papers: Iterable[Paper], cache: Path | None =
             if topic not in p.topics:
                 p.topics.append(topic)
     if cache is not None and used != known:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(f"{cache.name}.tmp{os.getpid()}")
-        with open(tmp, "wb") as f:
-            pickle.dump((rules.digest, used), f, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, cache)
+        save_pickle(cache, (rules.digest, used))

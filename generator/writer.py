@@ -10,6 +10,17 @@ import os
 from pathlib import Path
 
 
+def save_pickle(path: Path, value: object) -> None:
+    """Pickle ``value`` to ``path`` through a temporary file and a rename: a reader sees the old or the new."""
+    import pickle
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
+    with open(tmp, "wb") as f:
+        pickle.dump(value, f, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
 def write_if_changed(path: Path, content: str | bytes) -> bool:
     """Write ``content`` to ``path`` unless it already holds exactly those bytes.
 
