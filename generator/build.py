@@ -119,6 +119,8 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
     if assets.is_dir():
         ctx.extras["site_assets"] = str(assets)
     ctx.extras["content_dir"] = str(opts.content)  # reading lists live beside the records
+    if opts.incremental:  # where add-ons keep caches between builds (not an input of any page)
+        ctx.extras["_work_dir"] = str(opts.work_dir)
     return ctx, config
 
 

@@ -1,26 +1,40 @@
 """Related papers: most similar by text, and papers sharing a topic.
 
 Method (for the README): each paper's title (counted twice) and abstract
-become a TF-IDF vector (scikit-learn ``TfidfVectorizer``: English stop words,
-sub-linear term frequency, terms in at least 2 and at most half of the
-papers, L2-normalised rows).  A term found in one paper only cannot link two
-papers, so ``min_df=2`` loses nothing and keeps the vocabulary small.  To stay
-fast on 100k papers the query side keeps only each paper's ``QUERY_TERMS``
-strongest terms (an approximation: weak terms barely move a cosine), and the
-sparse product ``Q[block] @ X.T`` is computed in row blocks, keeping the top
-``K`` per row.  The candidate side keeps, per term, only the ``TERM_POSTINGS``
-papers where the term weighs most: a common word's posting list grows with
-the catalog, so without the cap every paper's product grows too and the
-whole step is quadratic.  Such a word weighs little in the papers it is
-dropped from: at 10k synthetic papers 97% of the shown neighbours are the
-same as without the cap.  Ties break on catalog order, so the result is
-deterministic.
+become a TF-IDF vector, as scikit-learn's ``TfidfVectorizer`` makes it
+(its English stop words, sub-linear term frequency, smoothed IDF, terms in
+at least 2 and at most half of the papers, L2-normalised rows).  A term
+found in one paper only cannot link two papers, so ``min_df=2`` loses
+nothing and keeps the vocabulary small.  To stay fast on 100k papers the
+query side keeps only each paper's ``QUERY_TERMS`` strongest terms (an
+approximation: weak terms barely move a cosine), and the sparse product
+``Q[block] @ X.T`` is computed in row blocks, keeping the top ``K`` per row.
+The candidate side keeps, per term, only the ``TERM_POSTINGS`` papers where
+the term weighs most: a common word's posting list grows with the catalog,
+so without the cap every paper's product grows too and the whole step is
+quadratic.  Such a word weighs little in the papers it is dropped from: at
+10k synthetic papers 97% of the shown neighbours are the same as without
+the cap.  Ties break on catalog order, so the result is deterministic.
+
+The vectors are built here with numpy from each text's word counts rather
+than by scikit-learn itself: importing scikit-learn took a second of every
+build, more than the vectors, and an incremental build keeps the counts of
+every text it saw (``TokenCache``), so an edit counts the words of one
+abstract, not of ten thousand.  tests/test_related.py checks the vectors
+against ``TfidfVectorizer``.
 """
 
 from __future__ import annotations
 
+import hashlib
+import importlib.util
+import pickle
+import re
+from array import array
 from collections import Counter
+from functools import lru_cache
 from itertools import chain
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -32,6 +46,7 @@ from .forking import fork_map
 from .model import Paper
 from .pages import paper as paper_pages
 from .pages.common import Context, paper_list
+from .writer import save_pickle
 
 K = 10  # neighbours kept per paper
 QUERY_TERMS = 40  # strongest terms kept on the query side
@@ -77,29 +92,147 @@ def _prune_rows(x: sparse.csr_matrix, keep: int) -> sparse.csr_matrix:
     return sparse.csr_matrix((x.data[pick], (rows[pick], x.indices[pick])), shape=x.shape, dtype=x.dtype)
 
 
+# scikit-learn's default token pattern but for a leading digit or underscore: words start with a letter.
+TOKEN = re.compile(r"(?u)\b[^\W\d_][\w-]*[^\W_]\b")
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """scikit-learn's English stop words, read from the one module that holds them.
+
+    The list is plain data; importing scikit-learn to reach it would load
+    scipy.stats and the rest of the package, a second of every build."""
+    spec = importlib.util.find_spec("sklearn")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("scikit-learn is not installed")  # a declared dependency
+    path = Path(next(iter(spec.submodule_search_locations))) / "feature_extraction" / "_stop_words.py"
+    module_spec = importlib.util.spec_from_file_location("papershelf_sklearn_stop_words", path)
+    assert module_spec is not None and module_spec.loader is not None
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return frozenset(module.ENGLISH_STOP_WORDS)
+
+
+def count_words(text: str) -> Counter[str]:
+    """A text's words as TfidfVectorizer counts them: lower-cased, TOKEN matches, stop words dropped."""
+    got = Counter(TOKEN.findall(text.lower()))  # counted in C; then the few stop words go
+    for w in got.keys() & stop_words():
+        del got[w]
+    return got
+
+
+class TokenCache:
+    """Every text's word counts, by the text's digest, kept in the work folder between builds.
+
+    Counting the words of 10,000 abstracts takes most of a second; an
+    incremental build changes a few.  Words are numbered in the order first
+    seen (``words``); a text's entry packs its word numbers then its counts
+    as 32-bit integers.
+    """
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None = None):
+        self.path = path
+        self.words: list[str] = []
+        self.known: dict[bytes, bytes] = {}
+        if path is not None:
+            try:
+                with open(path, "rb") as f:
+                    version, stops, words, known = pickle.load(f)
+                if version == self.VERSION and stops == sorted(stop_words()):
+                    self.words, self.known = words, known
+            except Exception:  # missing or unreadable: every text is counted
+                pass
+        self.number = {w: i for i, w in enumerate(self.words)}
+        self.used: dict[bytes, bytes] = {}
+
+    def counts(self, text: str) -> np.ndarray:
+        """The text's (word numbers, counts), as one int32 array of both halves."""
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+        packed = self.used.get(key) or self.known.get(key)
+        if packed is None:
+            got = count_words(text)
+            ids = array("i")
+            for w in got:
+                i = self.number.get(w)
+                if i is None:
+                    i = self.number[w] = len(self.words)
+                    self.words.append(w)
+                ids.append(i)
+            ids.extend(got.values())
+            packed = ids.tobytes()
+        self.used[key] = packed
+        return np.frombuffer(packed, dtype=np.int32)
+
+    def save(self) -> None:
+        """Keep the entries of this build's texts (words of texts gone stay numbered: few)."""
+        if self.path is not None and self.used != self.known:
+            save_pickle(self.path, (self.VERSION, sorted(stop_words()), self.words, self.used))
+
+
+def tfidf(texts: list[str], cache: TokenCache | None = None) -> sparse.csr_matrix | None:
+    """The TF-IDF rows of ``texts``, as TfidfVectorizer(stop_words="english", sublinear_tf=True,
+    min_df=2, max_df=0.5 (1.0 below 20 texts), dtype=float32) gives them; None when no word is kept.
+
+    Same vocabulary (sorted), same weights to float32 rounding: the row norms are summed in
+    another order, which moves a weight by an ulp at most."""
+    cache = cache or TokenCache()
+    n = len(texts)
+    per_text = [cache.counts(t) for t in texts]
+    lengths = np.array([len(a) // 2 for a in per_text], dtype=np.int64)
+    if not lengths.sum():
+        return None
+    word = np.concatenate([a[:len(a) // 2] for a in per_text])
+    count = np.concatenate([a[len(a) // 2:] for a in per_text])
+    row = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    df = np.bincount(word, minlength=len(cache.words))  # a text lists each word once
+    high = 0.5 * n if n >= 20 else float(n)
+    kept = np.flatnonzero((df >= 2) & (df <= high))
+    if not len(kept):
+        return None
+    # The vocabulary in sorted order, as scikit-learn numbers it: column of each kept word.
+    kept = kept[np.argsort(np.array([cache.words[i] for i in kept.tolist()]), kind="stable")]
+    column = np.full(len(cache.words), -1, dtype=np.int32)
+    column[kept] = np.arange(len(kept), dtype=np.int32)
+    col = column[word]
+    sel = col >= 0
+    row, col, count = row[sel], col[sel], count[sel]
+    order = np.lexsort((col, row))
+    row, col = row[order], col[order]
+    data = np.log(count[order].astype(np.float32)) + np.float32(1.0)  # sub-linear tf
+    idf = np.full(len(kept), n + 1, dtype=np.float32)
+    idf /= df[kept].astype(np.float32) + np.float32(1.0)  # smoothed, as if one text held every word
+    np.log(idf, out=idf)
+    idf += np.float32(1.0)
+    data *= idf[col]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(row, minlength=n), out=indptr[1:])
+    squares = (data * data).astype(np.float64)
+    starts = indptr[:-1][np.diff(indptr) > 0]
+    norms = np.zeros(n, dtype=np.float64)
+    norms[np.diff(indptr) > 0] = np.sqrt(np.add.reduceat(squares, starts))
+    data = (data.astype(np.float64) / norms[row]).astype(np.float32)
+    return sparse.csr_matrix((data, col, indptr), shape=(n, len(kept)))
+
+
 def similar(texts: list[str], k: int = K, min_score: float = MIN_SCORE,
-            jobs: int = 1) -> list[list[tuple[int, float]]]:
+            jobs: int = 1, cache: TokenCache | None = None) -> list[list[tuple[int, float]]]:
     """For each text, up to ``k`` (index, cosine) of the most similar other texts, best first.
 
     With ``jobs`` > 1 a large catalog's row blocks are shared out to that many
-    forked processes; the answer is the same.
+    forked processes; the answer is the same.  ``cache`` keeps word counts between builds.
     """
-    from sklearn.feature_extraction.text import TfidfVectorizer
-
     n = len(texts)
     out: list[list[tuple[int, float]]] = [[] for _ in range(n)]
     if n < 2:
         return out
-    vec = TfidfVectorizer(
-        stop_words="english", sublinear_tf=True, min_df=2, max_df=0.5 if n >= 20 else 1.0,
-        dtype=np.float32, token_pattern=r"(?u)\b[^\W\d_][\w-]*[^\W_]\b",
-    )
-    try:
-        x = vec.fit_transform(texts).tocsr()
-    except ValueError:  # no term shared by two papers: nothing is related
+    x = tfidf(texts, cache)
+    if x is None:  # no word shared by two papers: nothing is related
         return out
     _SIM.update(q=_prune_rows(x, QUERY_TERMS), xt=_prune_rows(x.T.tocsr(), TERM_POSTINGS).tocsc(),
                 k=k, min_score=min_score)
+    del x
     starts = range(0, n, BLOCK)
     try:
         for start, rows in zip(starts, fork_map(_block, starts, jobs if n >= PARALLEL_MIN else 1), strict=True):
@@ -139,11 +272,11 @@ def _block(start: int) -> list[list[tuple[int, float]]]:
     return out
 
 
-def compute(catalog: Catalog, jobs: int = 1) -> dict[str, list[str]]:
+def compute(catalog: Catalog, jobs: int = 1, cache: TokenCache | None = None) -> dict[str, list[str]]:
     """Paper id -> ids of its most similar papers, best first."""
     ids = list(catalog.papers)
     texts = [paper_text(catalog.papers[i]) for i in ids]
-    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts, jobs=jobs)) if nb}
+    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts, jobs=jobs, cache=cache)) if nb}
 
 
 def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC_SHOWN) -> list[str]:
@@ -186,8 +319,11 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
 
 
 def prepare(ctx: Context) -> None:
-    """PREPARER: compute similar papers once per build."""
-    ctx.extras["related"] = compute(ctx.catalog, jobs=ctx.extras.get("jobs", 1))
+    """PREPARER: compute similar papers once per build (word counts cached in the work folder)."""
+    work = ctx.extras.get("_work_dir")
+    cache = TokenCache(Path(work) / "related-words.pickle" if work else None)
+    ctx.extras["related"] = compute(ctx.catalog, jobs=ctx.extras.get("jobs", 1), cache=cache)
+    cache.save()
 
 
 def section(ctx: Context, p: Paper, here: str) -> str:

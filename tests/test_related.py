@@ -142,3 +142,62 @@ def test_two_processes_give_the_same_answer(monkeypatch):
     monkeypatch.setattr(related, "BLOCK", 7)
     monkeypatch.setattr(related, "PARALLEL_MIN", 0)
     assert related.similar(texts, jobs=2) == whole
+
+
+def _sklearn_vectors(texts):
+    import numpy as np
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vec = TfidfVectorizer(stop_words="english", sublinear_tf=True, min_df=2,
+                          max_df=0.5 if len(texts) >= 20 else 1.0, dtype=np.float32,
+                          token_pattern=r"(?u)\b[^\W\d_][\w-]*[^\W_]\b")
+    x = vec.fit_transform(texts).tocsr()
+    x.sort_indices()
+    return x
+
+
+def _texts_of_every_kind():
+    from bench.synth import make_papers
+    from generator.ingest import IngestContext, get_parser
+    from generator.model import Paper
+
+    from .conftest import REALDATA
+
+    out = {"seed": [related.paper_text(p) for p in load_catalog(ROOT / "content").catalog.papers.values()],
+           "synthetic": [related.paper_text(p) for p in make_papers(1500, seed=5)],
+           "few": ["Über naïve Bäume; the café", "the and of", "naïve bäume x-ray 42nd", "x-ray café"]}
+    # Real abstracts with accents, formulas and odd tokens (ACL 2022: about 1,000 papers).
+    acl = [i for i in get_parser("acl")(REALDATA / "acl" / "2022.acl.xml", IngestContext()) if isinstance(i, Paper)]
+    out["acl"] = [related.paper_text(p) for p in acl]
+    return out
+
+
+def test_vectors_are_scikit_learns():
+    """Our TF-IDF rows are TfidfVectorizer's: same vocabulary order, same float32 weights."""
+    import numpy as np
+
+    kinds = _texts_of_every_kind()
+    for name, texts in kinds.items():
+        ours, theirs = related.tfidf(texts), _sklearn_vectors(texts)
+        assert ours.shape == theirs.shape, name
+        assert np.array_equal(ours.indptr, theirs.indptr) and np.array_equal(ours.indices, theirs.indices), name
+        assert np.allclose(ours.data, theirs.data, rtol=1e-6, atol=0), name
+    assert related.tfidf(["the and of", "a an the"]) is None  # only stop words
+    assert related.similar(["the and of", "a an the"]) == [[], []]
+
+
+def test_word_cache_gives_the_same_answer_and_sees_edits(tmp_path):
+    texts = _texts_of_every_kind()["seed"]
+    path = tmp_path / "words.pickle"
+    cold = related.TokenCache(path)
+    first = related.similar(texts, cache=cold)
+    cold.save()
+    assert first == related.similar(texts)
+    edited = list(texts)
+    edited[3] = "Langevin sampler for discrete energy models\n" + edited[7]
+    warm = related.TokenCache(path)
+    assert warm.known  # the first build's counts were kept
+    assert related.similar(edited, cache=warm) == related.similar(edited)
+    warm.save()
+    again = related.TokenCache(path)
+    assert len(again.known) == len(set(edited))  # the replaced text's entry is dropped
