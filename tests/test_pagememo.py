@@ -31,7 +31,9 @@ def _tree(*roots: Path) -> dict[str, str]:
 
 
 def _generate(content: Path, out: Path, memo: bool, config_dir: Path = ROOT / "site_config") -> GenerateStats:
-    ctx, _ = load_catalog(BuildOptions(content=content, config_dir=config_dir), BuildReport())
+    # With the memo, the work folder's caches too (word counts, export texts); without, none.
+    ctx, _ = load_catalog(BuildOptions(content=content, config_dir=config_dir, work_dir=out, incremental=memo),
+                          BuildReport())
     return write_docs(ctx, out / "docs", files=out / "files", config_dir=config_dir,
                       memo_path=out / "page-memo.pickle" if memo else None)
 
