@@ -27,7 +27,7 @@ from .catalog import build_catalog
 from .config import SiteConfig, load_config
 from .content import load_content, read_record
 from .errors import PapershelfError, Problem
-from .generate import GenerateStats, write_docs
+from .generate import GenerateStats, start_record_preparers, write_docs
 from .pages.common import Context
 from .sitemap import write_sitemaps
 from .topics import apply_rules, load_rules
@@ -91,8 +91,11 @@ def _timed(report: BuildReport, stage: str):
 
 
 def load_catalog(opts: BuildOptions, report: BuildReport,
-                 read: Callable[..., Any] | None = None) -> tuple[Context, SiteConfig]:
-    """Stages 1-3: settings, records, catalog.  ``read`` reads one record file (a cache)."""
+                 read: Callable[..., Any] | None = None, start: bool = False) -> tuple[Context, SiteConfig]:
+    """Stages 1-3: settings, records, catalog.  ``read`` reads one record file (a cache).
+
+    With ``start``, the record preparers (related papers) start on the records
+    before the catalog is built: on a large catalog in a worker of their own."""
     with _timed(report, "config"):
         config = load_config(opts.config_dir / "site.yaml")
         if opts.site_url is not None:
@@ -106,21 +109,30 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
     if opts.strict and report.problems:
         raise BuildFailed(f"{len(report.problems)} problem(s) in the records and --strict is on:\n"
                           + "\n".join(str(p) for p in report.problems))
+    extras: dict[str, Any] = {}
+    assets = opts.config_dir / "assets"
+    if assets.is_dir():
+        extras["site_assets"] = str(assets)
+    extras["content_dir"] = str(opts.content)  # reading lists live beside the records
+    if opts.incremental:  # where add-ons keep caches between builds (not an input of any page)
+        extras["_work_dir"] = str(opts.work_dir)
     with _timed(report, "catalog"):
         rules = load_rules(opts.config_dir / "topics.yaml")
         if rules:
             apply_rules(rules, content.papers.values(),
                         cache=opts.work_dir / "topics-cache.pickle" if opts.incremental else None)
-        catalog = build_catalog(content.papers, content.authors)
+        if start:  # the records are final from here on (the catalog resolves author references only)
+            extras["_record_prepared"] = start_record_preparers(dict(sorted(content.papers.items())), extras,
+                                                                 max(1, opts.jobs))
+        try:
+            catalog = build_catalog(content.papers, content.authors)
+        except BaseException:
+            if start:
+                extras.pop("_record_prepared").cancel()
+            raise
     report.papers, report.authors = len(catalog.papers), len(catalog.authors)
     ctx = Context(catalog=catalog, config=config, paper_files=content.paper_files,
-                  author_files=content.author_files)
-    assets = opts.config_dir / "assets"
-    if assets.is_dir():
-        ctx.extras["site_assets"] = str(assets)
-    ctx.extras["content_dir"] = str(opts.content)  # reading lists live beside the records
-    if opts.incremental:  # where add-ons keep caches between builds (not an input of any page)
-        ctx.extras["_work_dir"] = str(opts.work_dir)
+                  author_files=content.author_files, extras=extras)
     return ctx, config
 
 
@@ -287,7 +299,7 @@ def _load_cached(opts: BuildOptions, report: BuildReport) -> tuple[Context, Site
             bar.update(1)
             return (cache or read_record)(path, rel, kind)
 
-        ctx, config = load_catalog(opts, report, read)
+        ctx, config = load_catalog(opts, report, read, start=True)
     if cache is not None:
         cache.save()
         report.cache_hits = cache.hits

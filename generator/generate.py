@@ -38,17 +38,25 @@ PREPARERS: list[Callable[[Context], None]] = []
 HEAD_HOOKS: list[Callable[[Context, Page], str]] = []
 
 
+# Preparers that read only the papers' own records (their text), not the catalog built from
+# them: ``name -> fn(papers in catalog order, extras)``, whose value becomes ctx.extras[name].
+# On a large catalog they start in a worker of their own while the catalog is being built
+# (start_record_preparers), when the machine's second core would otherwise wait.
+RECORD_PREPARERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], Any]] = {}
+
 # Producers that read the catalog and the settings only, never a prepared value:
 # on a large catalog they start in a worker of their own before the preparers run.
 EARLY: list[Callable[[Context], Iterable[Any]]] = []
 
 
 def register(*, producers: Iterable[Callable] = (), preparers: Iterable[Callable] = (),
-             head_hooks: Iterable[Callable] = (), early: bool = False) -> None:
+             head_hooks: Iterable[Callable] = (), early: bool = False,
+             record_preparers: dict[str, Callable] | None = None) -> None:
     """Add an add-on's callables to the registries, each once, in the order given.
 
     ``early``: the producers read no prepared value (see EARLY).
     Add-ons call this at import; importing one twice changes nothing."""
+    RECORD_PREPARERS.update(record_preparers or {})
     for items, registry in ((producers, EXTRA_PRODUCERS), (preparers, PREPARERS), (head_hooks, HEAD_HOOKS),
                             (producers if early else (), EARLY)):
         for fn in items:
@@ -183,9 +191,55 @@ def collect(ctx: Context, key: str, value: Any) -> None:
     (pending if pending is not None else ctx.extras).setdefault(key, []).append(value)
 
 
+class RecordPrepared:
+    """The values of the record preparers: being computed in a worker, or computed here when asked."""
+
+    def __init__(self, papers: dict[str, Any], extras: dict[str, Any], jobs: int, background: bool):
+        self._papers, self._extras = papers, dict(extras, jobs=jobs)
+        self._names = sorted(RECORD_PREPARERS)
+        self._worker: Background | None = None
+        # Not for the largest catalogs, where memory is the limit (see _start_early).
+        if background and self._names and can_fork(jobs) and PARALLEL_MIN <= len(papers) < EARLY_MAX:
+            _WORK["record_prepared"] = self
+            try:
+                # One process: a forked pool's worker cannot fork pools of its own.
+                self._extras["jobs"] = 1
+                self._worker = Background(_record_preparer, self._names)
+            finally:
+                _WORK.clear()
+
+    def values(self) -> dict[str, Any]:
+        if self._worker is not None:
+            return dict(zip(self._names, self._worker.wait(), strict=True))
+        return {name: RECORD_PREPARERS[name](self._papers, self._extras) for name in self._names}
+
+    def cancel(self) -> None:
+        if self._worker is not None:
+            self._worker.cancel()
+
+
+def _record_preparer(name: str) -> Any:
+    mine: RecordPrepared = _WORK["record_prepared"]
+    return RECORD_PREPARERS[name](mine._papers, mine._extras)
+
+
+def start_record_preparers(papers: dict[str, Any], extras: dict[str, Any], jobs: int) -> RecordPrepared:
+    """Start the record preparers on ``papers`` (in catalog order: sorted by id); on a large
+    catalog in a forked worker, so they run while the catalog is built."""
+    from .addons import load_addons
+
+    load_addons()
+    return RecordPrepared(papers, extras, jobs, background=True)
+
+
 def prepare(ctx: Context) -> None:
-    """Compute what many pages share, once: BibTeX keys, then the add-ons' values (loaded by write_docs)."""
+    """Compute what many pages share, once: BibTeX keys, the record preparers' values (started
+    early by the build, see start_record_preparers, or made here), then the add-ons' values."""
     ctx.extras["bibkeys"] = bibtex.assign_keys(ctx.catalog.papers)
+    started: RecordPrepared | None = ctx.extras.pop("_record_prepared", None)
+    if started is None:
+        started = RecordPrepared(ctx.catalog.papers, ctx.extras, ctx.extras.get("jobs", 1), background=False)
+    ctx.extras.update(started.values())
     for prep in PREPARERS:
         prep(ctx)
 
@@ -424,6 +478,8 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     finally:
         if early is not None:  # (already ended when all went well)
             early.cancel()
+        if "_record_prepared" in ctx.extras:  # the run stopped before prepare() took it
+            ctx.extras.pop("_record_prepared").cancel()
     for result in results:
         for rel_path, entry, written, is_page in result.files:
             if rel_path in keep or rel_path in keep_files:

@@ -272,11 +272,9 @@ def _block(start: int) -> list[list[tuple[int, float]]]:
     return out
 
 
-def compute(catalog: Catalog, jobs: int = 1, cache: TokenCache | None = None) -> dict[str, list[str]]:
+def compute(catalog: Catalog, jobs: int = 1) -> dict[str, list[str]]:
     """Paper id -> ids of its most similar papers, best first."""
-    ids = list(catalog.papers)
-    texts = [paper_text(catalog.papers[i]) for i in ids]
-    return {ids[i]: [ids[j] for j, _ in nb] for i, nb in enumerate(similar(texts, jobs=jobs, cache=cache)) if nb}
+    return prepare(catalog.papers, {"jobs": jobs})
 
 
 def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC_SHOWN) -> list[str]:
@@ -318,12 +316,17 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
     return out
 
 
-def prepare(ctx: Context) -> None:
-    """PREPARER: compute similar papers once per build (word counts cached in the work folder)."""
-    work = ctx.extras.get("_work_dir")
+def prepare(papers: dict[str, Paper], extras: dict[str, Any]) -> dict[str, list[str]]:
+    """RECORD_PREPARER: similar papers, once per build, from the papers' text alone
+    (word counts cached in the work folder)."""
+    work = extras.get("_work_dir")
     cache = TokenCache(Path(work) / "related-words.pickle" if work else None)
-    ctx.extras["related"] = compute(ctx.catalog, jobs=ctx.extras.get("jobs", 1), cache=cache)
+    ids = list(papers)
+    texts = [paper_text(papers[i]) for i in ids]
+    out = {ids[i]: [ids[j] for j, _ in nb]
+           for i, nb in enumerate(similar(texts, jobs=extras.get("jobs", 1), cache=cache)) if nb}
     cache.save()
+    return out
 
 
 def section(ctx: Context, p: Paper, here: str) -> str:
@@ -345,7 +348,7 @@ def section(ctx: Context, p: Paper, here: str) -> str:
 
 
 def _register() -> None:
-    generate.register(preparers=[prepare])
+    generate.register(record_preparers={"related": prepare})
     paper_pages.add_section(section, 80)
 
 

@@ -190,7 +190,8 @@ def test_a_docs_file_changed_by_hand_is_rewritten(small, tmp_path):
 
 
 def test_pages_made_by_two_processes_equal_pages_made_by_one(tmp_path, monkeypatch):
-    """write_docs on forked workers writes the same files, and the sitemap gathers the same URLs."""
+    """write_docs on forked workers writes the same files, and the sitemap gathers the same URLs;
+    related papers computed in a worker while the catalog is built are the ones computed after."""
     from generator import generate
     from generator.build import BuildReport, load_catalog
 
@@ -199,10 +200,14 @@ def test_pages_made_by_two_processes_equal_pages_made_by_one(tmp_path, monkeypat
     monkeypatch.setattr(generate, "CHUNK", 16)  # many tasks, so both workers get papers and authors
     out = {}
     for jobs in (1, 2):
-        ctx, _ = load_catalog(_opts(ROOT / "content", tmp_path / "s", tmp_path / "w"), BuildReport())
+        opts = _opts(ROOT / "content", tmp_path / "s", tmp_path / f"w{jobs}")
+        opts.jobs = jobs
+        ctx, _ = load_catalog(opts, BuildReport(), start=True)
+        assert (ctx.extras["_record_prepared"]._worker is not None) == (jobs == 2)
         stats = generate.write_docs(ctx, tmp_path / f"docs{jobs}", jobs=jobs)
-        assert stats.jobs == jobs and stats.pages > 250
-        out[jobs] = (_tree(tmp_path / f"docs{jobs}"), ctx.extras["sitemap_urls"], stats.written, stats.pages)
+        assert stats.jobs == jobs and stats.pages > 250 and len(ctx.extras["related"]) > 100
+        out[jobs] = (_tree(tmp_path / f"docs{jobs}"), ctx.extras["sitemap_urls"], stats.written, stats.pages,
+                     ctx.extras["related"])
     assert out[1] == out[2]
 
 
