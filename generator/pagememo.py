@@ -47,7 +47,7 @@ from .ids import slug
 from .pages.common import Context, safe_slug
 from .writer import save_pickle
 
-MEMO_VERSION = 3
+MEMO_VERSION = 4
 
 # A relative link from one page to a paper page: ``../../papers/<slug>/``.  (Links to authors
 # need no ref: a page shows the name a paper gives, and whether it links is in the paper's version.)
@@ -59,6 +59,13 @@ _GONE = bytes(12)  # the version of a record no longer in the catalog
 
 def _h(*parts: Any) -> bytes:
     return hashlib.blake2b(repr(parts).encode("utf-8", "surrogatepass"), digest_size=12).digest()
+
+
+def _hr(record: Any, *parts: Any) -> bytes:
+    """_h for a record and more: the record's repr is hashed as it is, not quoted again inside a tuple's."""
+    h = hashlib.blake2b(repr(record).encode("utf-8", "surrogatepass"), digest_size=12)
+    h.update(repr(parts).encode("utf-8", "surrogatepass"))
+    return h.digest()
 
 
 def _tree_state(root: Path) -> list[tuple[str, bytes]]:
@@ -244,7 +251,7 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     authors = cat.authors
     keys = ctx.extras.get("bibkeys", {})  # shown with a paper wherever BibTeX is (an author's works)
     for pid, p in cat.papers.items():
-        out[f"p\t{pid}"] = item = _h(repr(p), [ref.id in authors for ref in p.authors], keys.get(pid))
+        out[f"p\t{pid}"] = item = _hr(p, [ref.id in authors for ref in p.authors], keys.get(pid))
         out[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
                              graph.references.get(pid), graph.cited_by.get(pid),
                              graph.external_references.get(pid), graph.external_citations.get(pid),
@@ -259,7 +266,7 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     for aid, a in authors.items():
         works = cat.papers_of.get(aid, [])
         order = [(cat.papers[w].date, place[w]) for w in works if w in place]
-        out[f"a\t{aid}"] = _h(repr(a), ctx.author_files.get(aid), works, order,
+        out[f"a\t{aid}"] = _hr(a, ctx.author_files.get(aid), works, order,
                              sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
     for key, ids in cat.by_topic.items():
         out[f"t\t{key}"] = _h(ids[:TOPIC_CANDIDATES])
