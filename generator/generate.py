@@ -312,6 +312,7 @@ class _Done:
     reused: int  # of which reused
     units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]] | None]  # side-file units made; None: reused
     reused_files: int  # side files of reused units
+    items: dict[tuple[str, int, bool], tuple[bytes, str]]  # listing items made (PageMemo.item)
 
 
 # Set in the parent right before forking the workers, which inherit it.
@@ -379,7 +380,7 @@ def _run_task(i: int) -> tuple[int, _Done]:
         files.append((rel_path, entry, written, index is pages_index))
     del ctx.extras["_collected"]
     return i, _Done(kind, files, pages, time.perf_counter() - start, collected, remembered, reused, units,
-                  reused_files)
+                  reused_files, memo.take_items() if memo is not None else {})
 
 
 def _parallel(ctx: Context, jobs: int) -> bool:
@@ -499,6 +500,7 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
                 memo.new[page_key] = memo.old[page_key] if remembered is None else remembered
             for unit_key, made in result.units.items():
                 memo.new_units[unit_key] = memo.old_units[unit_key] if made is None else made
+            memo.new_items.update(result.items)
         stats.reused += result.reused
         stats.reused_files += result.reused_files
     # Static assets of the theme add-ons (CSS, JS), copied like pages.

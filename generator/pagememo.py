@@ -47,7 +47,7 @@ from .ids import slug
 from .pages.common import Context, safe_slug
 from .writer import save_pickle
 
-MEMO_VERSION = 4
+MEMO_VERSION = 5
 
 # A relative link from one page to a paper page: ``../../papers/<slug>/``.  (Links to authors
 # need no ref: a page shows the name a paper gives, and whether it links is in the paper's version.)
@@ -126,6 +126,11 @@ class PageMemo:
     # Side files made together (a feed's three files, a paper's JSON): (fingerprint, their paths).
     old_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
     new_units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]]] = field(default_factory=dict)
+    # A paper as listings show it, by (paper id, page depth, upvotes shown): (its "p" version,
+    # the HTML) - see item().  ``made_items``: made by this process since the last take_items().
+    old_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
+    new_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
+    made_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
     versions: dict[str, bytes] = field(default_factory=dict)  # see record_versions
     # Every version key a page may refer to, in a fixed order that only grows while the key
     # holds (so remembered positions stay valid); where each is; its version in this build.
@@ -142,9 +147,9 @@ class PageMemo:
         table: list[str] = []
         try:
             with open(path, "rb") as f:
-                key, table, old, old_units = pickle.load(f)
+                key, table, old, old_units, old_items = pickle.load(f)
             if key == memo.key:
-                memo.old, memo.old_units = old, old_units
+                memo.old, memo.old_units, memo.old_items = old, old_units, old_items
             else:
                 table = []
         except Exception:  # missing, unreadable or from another version: every page is made
@@ -161,7 +166,28 @@ class PageMemo:
         return memo
 
     def save(self, path: Path) -> None:
-        save_pickle(path, (self.key, self.table, self.new, self.new_units))
+        v = self.versions
+        items = {k: got for k, got in self.old_items.items() if v.get(f"p\t{k[0]}") == got[0]}
+        items.update(self.new_items)
+        save_pickle(path, (self.key, self.table, self.new, self.new_units, items))
+
+    def item(self, key: tuple[str, int, bool], make: Callable[[], str]) -> str:
+        """A listing item of paper ``key[0]``: as the last build made it while the paper's "p"
+        version is the same (listings show hundreds of thousands of items at 100k papers, an
+        edit changes a few), else ``make()``."""
+        version = self.versions.get(f"p\t{key[0]}")
+        old = self.old_items.get(key)
+        if old is not None and old[0] == version:
+            return old[1]
+        html = make()
+        if version is not None:
+            self.made_items[key] = (version, html)
+        return html
+
+    def take_items(self) -> dict[tuple[str, int, bool], tuple[bytes, str]]:
+        """The items this process made since the last call (sent to the parent, which saves them)."""
+        made, self.made_items = self.made_items, {}
+        return made
 
     def fingerprint(self, kind: str, rid: str, refs: bytes) -> bytes:
         """Of the ``kind`` ("papers" | "authors") page of record ``rid`` referring to ``refs``."""

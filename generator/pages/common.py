@@ -138,7 +138,11 @@ def paper_item(ctx: Context, pid: str, here: str, show_upvotes: bool = False) ->
     key = (pid, depth, show_upvotes)
     item = cache.get(key)
     if item is None:
-        item = cache[key] = _paper_item(ctx, pid, here, show_upvotes)
+        memo = ctx.extras.get("_memo")  # an incremental build: the last build's item, if still right
+        if memo is not None:
+            item = cache[key] = memo.item(key, lambda: _paper_item(ctx, pid, here, show_upvotes))
+        else:
+            item = cache[key] = _paper_item(ctx, pid, here, show_upvotes)
     return item
 
 
