@@ -56,10 +56,11 @@ def _when(day: str) -> dt.datetime:
     return dt.datetime.fromisoformat(day).replace(tzinfo=dt.UTC)
 
 
-def newest(catalog: Catalog, ids: list[str], limit: int) -> list[str]:
-    """Dated papers, newest first (ties: id), at most ``limit``."""
-    dated = [(paper_day(catalog.papers[i]), i) for i in ids]
-    ranked = sorted(((d, i) for d, i in dated if d), key=lambda di: (di[0], di[1]), reverse=True)
+def newest(catalog: Catalog, ids: list[str], limit: int, days: dict[str, str | None] | None = None) -> list[str]:
+    """Dated papers, newest first (ties: id), at most ``limit``; ``days``: paper_day by id, if known."""
+    if days is None:
+        days = {i: paper_day(catalog.papers[i]) for i in ids}
+    ranked = sorted(((d, i) for i in ids if (d := days[i])), reverse=True)
     return [i for _, i in ranked[:limit]]
 
 
@@ -78,19 +79,20 @@ def feed_sets(ctx: Context) -> Iterator[tuple[str, str, str, list[str]]]:
     cat = ctx.catalog
     cfg = _settings(ctx)
     limit = int(cfg.get("items", ITEMS))
-    yield "feeds/all", f"{ctx.config.name}: new papers", "", newest(cat, list(cat.papers), limit)
+    days = {i: paper_day(p) for i, p in cat.papers.items()}  # once: a paper is in several feeds
+    yield "feeds/all", f"{ctx.config.name}: new papers", "", newest(cat, list(cat.papers), limit, days)
     if "topics" in ctx.config.pages:
         for key, ids in sorted(cat.by_topic.items()):
             name = cat.names.get(f"topic:{key}", key)
             yield (f"feeds/topics/{safe_slug(key)}", f"{ctx.config.name}: {name}", facet_url("topics", key),
-                   newest(cat, ids, limit))
+                   newest(cat, ids, limit, days))
     if "authors" in ctx.config.pages:
         least = int(cfg.get("author_min_papers", 1))
         for aid, a in cat.authors.items():
             ids = cat.papers_of.get(aid, [])
             if len(ids) >= max(least, 1):
                 yield (f"feeds/authors/{safe_slug(aid)}", f"{ctx.config.name}: papers by {a.name}",
-                       author_url(aid), newest(cat, ids, limit))
+                       author_url(aid), newest(cat, ids, limit, days))
 
 
 def _entry_fields(ctx: Context, p: Paper) -> dict[str, Any]:
