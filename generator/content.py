@@ -14,6 +14,8 @@ formatting) and only touches a file whose bytes change.
 
 from __future__ import annotations
 
+import fnmatch
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,8 +126,10 @@ def load_content(root: Path, read: Any = read_record) -> Content:
         folder = root / kind
         if not folder.is_dir():
             continue
-        for path in sorted(folder.glob("*.yaml")):
-            rel = path.relative_to(root.parent).as_posix() if root.parent != path else path.name
+        # Names sorted as strings (sorting 10,000 Paths compares their parts: a third of a second).
+        prefix = folder.relative_to(root.parent).as_posix() + "/"
+        for name in sorted(fnmatch.filter(os.listdir(folder), "*.yaml")):
+            path, rel = folder / name, prefix + name
             record, problems = read(path, rel, kind)
             out.problems.extend(problems)
             if record is None:
