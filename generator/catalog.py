@@ -199,7 +199,7 @@ class _AuthorResolver:
         a = self.authors[aid]
         if a.orcid and ref.orcid and a.orcid != ref.orcid:
             return False
-        if any(a.ids.get(k) and a.ids[k] != v for k, v in ref.ids.items()):
+        if ref.ids and any(a.ids.get(k) and a.ids[k] != v for k, v in ref.ids.items()):
             return False
         if ref.id and ref.id != aid:
             # The reference names a person (who has no record yet): only that person.
@@ -210,9 +210,9 @@ class _AuthorResolver:
         if pinned and author_id(ref.name) in pinned and \
                 name_key(ref.name) not in {name_key(n) for n in [a.name, *a.aliases]}:
             return False
-        named = {self.by_ext[(k, v)] for k, v in ref.ids.items() if (k, v) in self.by_ext}
-        for other in named:
-            if other in pinned or aid in self.authors[other].not_same_as:
+        for k, v in ref.ids.items():  # the people the reference's external ids name
+            other = self.by_ext.get((k, v))
+            if other is not None and (other in pinned or aid in self.authors[other].not_same_as):
                 return False
         return True
 
