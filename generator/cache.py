@@ -77,5 +77,8 @@ class RecordCache:
         return record, problems
 
     def save(self) -> None:
-        """Write what this run read (files no longer present are dropped)."""
+        """Write what this run read (files no longer present are dropped); nothing when that is
+        what the cache holds already."""
+        if not self.misses and self._seen.keys() == self.entries.keys():
+            return
         save_pickle(self.path, {"key": self.key, "entries": self._seen})
