@@ -167,6 +167,40 @@ def test_words_typed_before_the_search_script_ran_are_searched(seed_site, serve,
     assert page.js_errors == []
 
 
+def test_header_box_shows_the_leading_hits_before_the_other_rows_arrive(seed_site, serve, page):
+    """The worker asks for the result rows in rank order and sends the hits whose rows are in at once."""
+    base = serve(seed_site)
+    p = sorted(_papers().values(), key=lambda p: p.id)[11]
+    first: list = []
+    held: list = []
+
+    def rows(route):
+        # The first row file asked for is the top hit's; every later one waits.
+        if not first or route.request.url == first[0]:
+            first.append(route.request.url)
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.context.route("**/search/idx/d/*.json", rows)
+    page.goto(base)
+    page.fill("#ps-hq", _title_query(p.title))
+    page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]', state="attached")
+    page.wait_for_timeout(200)
+    assert held, "every hit's row was in one file: nothing to hold back"
+    assert page.evaluate("document.querySelector('#ps-hresults').getAttribute('aria-busy')") == "true"
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit--more')") is None  # the answer is not in
+    leading = page.evaluate("document.querySelectorAll('#ps-hresults .ps-hit__title').length")
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit__title').href").endswith(paper_url(p.id))
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#ps-hresults .ps-hit--more")
+    assert page.evaluate("document.querySelector('#ps-hresults').getAttribute('aria-busy')") == "false"
+    assert page.evaluate("document.querySelectorAll('#ps-hresults .ps-hit__title').length") > leading
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit__title').href").endswith(paper_url(p.id))
+    assert page.js_errors == []
+
+
 def test_no_material_search_index_is_shipped(seed_site):
     assert not (seed_site / "search" / "search_index.json").exists()
     assert (seed_site / "search" / "worker.js").is_file()
