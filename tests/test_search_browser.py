@@ -242,6 +242,26 @@ def test_material_starts_after_the_search_in_flight_is_answered(seed_site, serve
     assert page.js_errors == []
 
 
+def test_material_starts_after_the_first_paint(seed_site, serve, page):
+    """The load event may come before the page's first paint: the theme's start-up waits for the paint."""
+    base = serve(seed_site)
+    # Nothing contentful is painted until the test shows the page, well after load.
+    page.add_init_script("if (window === window.top) { const s = new CSSStyleSheet();"
+                         " s.replaceSync('html { visibility: hidden }'); document.adoptedStyleSheets = [s]; }")
+    page.goto(base + "papers/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(400)
+    assert page.evaluate("performance.getEntriesByName('first-contentful-paint').length") == 0
+    bundle = "performance.getEntriesByType('resource').filter(e => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(e.name))"
+    assert page.evaluate(bundle + ".length") == 0
+    assert page.evaluate("typeof window.component$") == "undefined"
+    page.evaluate("document.adoptedStyleSheets = []")
+    page.wait_for_function("typeof window.component$ !== 'undefined'")
+    fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+    assert page.evaluate(bundle + "[0].startTime") >= fcp
+    assert page.js_errors == []
+
+
 def test_material_starts_at_load_without_a_search(seed_site, serve, page):
     base = serve(seed_site)
     page.goto(base + "papers/")
