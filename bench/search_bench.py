@@ -171,12 +171,16 @@ def site_config(dst: Path) -> Path:
 
 
 def search_stamp() -> str:
-    """A digest of Papershelf's search code and templates: a kept site built from other code is rebuilt."""
+    """A digest of the generator, its assets and templates: a kept site built from other code is rebuilt.
+
+    All of it, not only the search code: a head hook or a stylesheet changes what the timed page loads.
+    """
     import hashlib
 
     h = hashlib.sha256()
-    for folder in ("generator/search", "generator/assets/search", "site_config/overrides"):
-        for path in sorted((ROOT / folder).rglob("*")):
+    for folder in ("generator", "site_config", "mkdocs.yml"):
+        paths = [ROOT / folder] if (ROOT / folder).is_file() else sorted((ROOT / folder).rglob("*"))
+        for path in paths:
             if path.is_file() and "__pycache__" not in path.parts:
                 h.update(path.relative_to(ROOT).as_posix().encode() + b"\0" + path.read_bytes())
     return h.hexdigest()[:16]

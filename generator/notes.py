@@ -15,8 +15,9 @@ through the safe layer:
 4. the placeholders become MathML from ``safe.math``, itself allow-listed.
 
 Registers on import: a "Notes" section after the abstract on paper pages,
-``ctx.extras["notes_text"]`` ({paper id: plain text}) for search, and the
-stylesheet ``assets/papershelf/notes.css`` (notes, lists, citation listings).
+and ``ctx.extras["notes_text"]`` ({paper id: plain text}) for search.  The
+styles of notes, lists and citation listings are in
+``assets/papershelf/papershelf.css``, the stylesheet every page loads.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ import nh3
 from . import generate, safe
 from .model import Paper
 from .pages import paper as paper_page
-from .pages.common import Context, Page, rel
+from .pages.common import Context
 
 TAGS = {
     "p", "br", "hr", "strong", "em", "b", "i", "code", "pre", "blockquote", "ul", "ol", "li", "a",
@@ -118,11 +119,6 @@ def notes_section(ctx: Context, p: Paper, here: str) -> str:
     return f'## Notes\n\n<div class="ps-notes">\n{body.strip()}\n</div>\n'
 
 
-def stylesheet(ctx: Context, page: Page) -> str:
-    """The stylesheet of notes, lists and citation listings (a HEAD_HOOK; one small cached file)."""
-    return f'<link rel="stylesheet" href="{safe.attr(rel(page.path, "assets/papershelf/notes.css"))}">'
-
-
 def _prepare(ctx: Context) -> None:
     ctx.extras["notes_text"] = {pid: plain_text(p.notes) for pid, p in ctx.catalog.papers.items() if p.notes}
 
@@ -130,7 +126,7 @@ def _prepare(ctx: Context) -> None:
 def register() -> None:
     """Wire the section in after the abstract, and the search text preparer (idempotent)."""
     paper_page.add_section(notes_section, 35)
-    generate.register(preparers=[_prepare], head_hooks=[stylesheet])
+    generate.register(preparers=[_prepare])
 
 
 register()

@@ -167,6 +167,40 @@ def test_words_typed_before_the_search_script_ran_are_searched(seed_site, serve,
     assert page.js_errors == []
 
 
+def test_header_box_shows_the_leading_hits_before_the_other_rows_arrive(seed_site, serve, page):
+    """The worker asks for the result rows in rank order and sends the hits whose rows are in at once."""
+    base = serve(seed_site)
+    p = sorted(_papers().values(), key=lambda p: p.id)[11]
+    first: list = []
+    held: list = []
+
+    def rows(route):
+        # The first row file asked for is the top hit's; every later one waits.
+        if not first or route.request.url == first[0]:
+            first.append(route.request.url)
+            route.continue_()
+        else:
+            held.append(route)
+
+    page.context.route("**/search/idx/d/*.json", rows)
+    page.goto(base)
+    page.fill("#ps-hq", _title_query(p.title))
+    page.wait_for_selector(f'#ps-hresults a[href$="{paper_url(p.id)}"]', state="attached")
+    page.wait_for_timeout(200)
+    assert held, "every hit's row was in one file: nothing to hold back"
+    assert page.evaluate("document.querySelector('#ps-hresults').getAttribute('aria-busy')") == "true"
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit--more')") is None  # the answer is not in
+    leading = page.evaluate("document.querySelectorAll('#ps-hresults .ps-hit__title').length")
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit__title').href").endswith(paper_url(p.id))
+    for route in held:
+        route.continue_()
+    page.wait_for_selector("#ps-hresults .ps-hit--more")
+    assert page.evaluate("document.querySelector('#ps-hresults').getAttribute('aria-busy')") == "false"
+    assert page.evaluate("document.querySelectorAll('#ps-hresults .ps-hit__title').length") > leading
+    assert page.evaluate("document.querySelector('#ps-hresults .ps-hit__title').href").endswith(paper_url(p.id))
+    assert page.js_errors == []
+
+
 def test_no_material_search_index_is_shipped(seed_site):
     assert not (seed_site / "search" / "search_index.json").exists()
     assert (seed_site / "search" / "worker.js").is_file()
@@ -205,6 +239,26 @@ def test_material_starts_after_the_search_in_flight_is_answered(seed_site, serve
     page.wait_for_function("document.querySelector('.md-top') && document.querySelector('.md-top').style.top !== ''")
     page.mouse.wheel(0, 3000)
     page.wait_for_selector(".md-header__title--active")
+    assert page.js_errors == []
+
+
+def test_material_starts_after_the_first_paint(seed_site, serve, page):
+    """The load event may come before the page's first paint: the theme's start-up waits for the paint."""
+    base = serve(seed_site)
+    # Nothing contentful is painted until the test shows the page, well after load.
+    page.add_init_script("if (window === window.top) { const s = new CSSStyleSheet();"
+                         " s.replaceSync('html { visibility: hidden }'); document.adoptedStyleSheets = [s]; }")
+    page.goto(base + "papers/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(400)
+    assert page.evaluate("performance.getEntriesByName('first-contentful-paint').length") == 0
+    bundle = "performance.getEntriesByType('resource').filter(e => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(e.name))"
+    assert page.evaluate(bundle + ".length") == 0
+    assert page.evaluate("typeof window.component$") == "undefined"
+    page.evaluate("document.adoptedStyleSheets = []")
+    page.wait_for_function("typeof window.component$ !== 'undefined'")
+    fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
+    assert page.evaluate(bundle + "[0].startTime") >= fcp
     assert page.js_errors == []
 
 

@@ -164,6 +164,37 @@ process.stdout.write(JSON.stringify({
     assert got["prefix"] == [ref(3)]
 
 
+@needs_node
+def test_compacted_lunr_js_works_as_the_packaged_one(tmp_path):
+    """The worker's lunr.js (comments and indentation taken out) builds, serialises and queries an
+    index of real text exactly as mkdocs' copy does."""
+    from importlib import resources
+
+    from generator.search.producer import compact_js
+
+    shipped = resources.files("mkdocs") / "contrib" / "search" / "templates" / "search" / "lunr.js"
+    original = shipped.read_text(encoding="utf-8")
+    compacted = lunr_js().decode("utf-8")
+    assert compacted == compact_js(original) and len(compacted) < 0.6 * len(original)
+    assert compacted.startswith("/**\n * lunr - http://lunrjs.com") and "@license MIT" in compacted[:300]
+    (tmp_path / "original.js").write_text(original, encoding="utf-8")
+    words = _real_words()
+    docs = [{"id": str(k), "body": " ".join(words[k::97][:60])} for k in range(97)]
+    (tmp_path / "docs.json").write_text(json.dumps(docs), encoding="utf-8")
+    script = """
+const lunr = require(process.argv[1]);
+const docs = JSON.parse(require('fs').readFileSync(process.argv[2], 'utf8'));
+const idx = lunr(function () { this.ref('id'); this.field('body'); docs.forEach(d => this.add(d)); });
+const loaded = lunr.Index.load(JSON.parse(JSON.stringify(idx)));
+const queries = ['language', 'lingu*', 'semantc~1', '+model -neural', 'body:parsing', 'the of and'];
+process.stdout.write(JSON.stringify({index: idx, hits: queries.map(q => loaded.search(q))}));
+"""
+    old = json.loads(_node(script, str(tmp_path / "original.js"), str(tmp_path / "docs.json")))
+    new = json.loads(_node(script, _lunr_path(tmp_path), str(tmp_path / "docs.json")))
+    assert sum(len(h) for h in old["hits"]) > 20
+    assert new == old
+
+
 def test_search_files_for_the_golden_catalog_are_complete_and_deterministic():
     from generator.catalog import build_catalog
     from generator.config import SiteConfig

@@ -4,7 +4,7 @@ Adds the Cite section to ``paper.SECTIONS``.  The three texts are embedded
 in the page (escaped, in <pre>), and ``assets/papershelf/exports.js`` copies
 them or builds the download in the browser: no per-paper side files (the
 ACL Anthology's lesson), and without JavaScript the text is still there to copy.
-A head hook loads that script and its stylesheet on every page.
+A head hook loads that script on the pages with such blocks; its styles are in papershelf.css.
 """
 
 from __future__ import annotations
@@ -73,11 +73,14 @@ def cite(ctx: Context, p: Paper, here: str) -> str:
 
 
 def assets_hook(ctx: Context, page: Page) -> str:
-    """HEAD_HOOK: the copy/download script and the add-ons' stylesheet, on every page."""
-    css = rel(page.path, "assets/papershelf/exports.css")
-    js = rel(page.path, "assets/papershelf/exports.js")
-    return (f'<link rel="stylesheet" href="{safe.attr(css)}">\n'
-            f'<script src="{safe.attr(js)}" defer></script>')
+    """HEAD_HOOK: the copy/download script, on the pages with export blocks (paper and author pages).
+
+    Its styles are in papershelf.css, which every page loads: another stylesheet
+    in <head> would be one more request before the first paint on every page.
+    """
+    if 'data-ps-copy="' not in page.body:
+        return ""
+    return f'<script src="{safe.attr(rel(page.path, "assets/papershelf/exports.js"))}" defer></script>'
 
 
 def _register() -> None:

@@ -42,9 +42,32 @@ DIR = "search/idx"
 
 
 def lunr_js() -> bytes:
-    """lunr.js as shipped by the installed mkdocs package (its built-in search plugin)."""
+    """lunr.js as shipped by the installed mkdocs package (its built-in search plugin), compacted.
+
+    The package's copy is the readable source, half of it comments and indentation: the worker starts
+    on every page, and a new worker compiles its script whole (top-level worker scripts are not
+    streamed).  Its licence header stays; the code is as shipped, line for line.
+    """
     path = resources.files("mkdocs") / "contrib" / "search" / "templates" / "search" / "lunr.js"
-    return path.read_bytes()
+    return compact_js(path.read_text(encoding="utf-8")).encode("utf-8")
+
+
+_BLOCK_COMMENT = re.compile(r"/\*[\s\S]*?\*/")
+
+
+def compact_js(source: str) -> str:
+    """``source`` without its block comments (but the first, the licence), whole-line ``//`` comments,
+    indentation and blank lines.
+
+    Only for code like lunr.js, checked for it by the tests: no ``/*``, and no line starting with ``//``,
+    inside a string or a regular expression literal, and no multi-line strings.  A comment becomes a
+    newline or a space, so no two tokens are joined and no line ending (semicolon insertion) is lost.
+    """
+    first = _BLOCK_COMMENT.search(source)
+    head, rest = (source[:first.end()] + "\n", source[first.end():]) if first else ("", source)
+    rest = _BLOCK_COMMENT.sub(lambda m: "\n" if "\n" in m.group() else " ", rest)
+    lines = (line.strip() for line in rest.splitlines())
+    return head + "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
 
 
 def worker_js(manifest: bytes | None = None) -> bytes:

@@ -314,7 +314,8 @@ function everyBit(maps, into, most) {
 
 function norm(s) { return s.toLowerCase().replace(/[^\w\s]/g, ' ').replace(/\s+/g, ' ').trim(); }
 
-function search(msg) {
+// ``partial`` (the header box): called with the leading hits while the rest are on their way.
+function search(msg, partial) {
   var parsed = parse(msg.q || '', msg.live);
   var f = msg.filters || {};
   var years = parsed.years;
@@ -391,29 +392,55 @@ function search(msg) {
       var offset = msg.offset || 0, limit = msg.limit || 10;
       var win = scored.slice(offset, offset + limit);
       // Display rows, and abstracts only where a snippet is shown (the search
-      // page) or a quoted phrase is looked for in them.
+      // page) or a quoted phrase is looked for in them.  The rows are asked
+      // for in rank order: the browser sends the first ones first.
       var ks = win.map(function (h) { return Math.floor(h.i / manifest.chunk); });
-      return Promise.all([Promise.all(ks.map(chunk)),
-                          msg.snippets || parsed.phrases.length ? Promise.all(ks.map(abstractsOf)) : null])
-        .then(function (got) {
-        var cs = got[0], as = got[1];
-        var plain = norm(msg.q || '');
-        win.forEach(function (h, j) {
-          h.row = cs[j][h.i % manifest.chunk].slice();
-          h.row[5] = as ? as[j][h.i % manifest.chunk] : '';
-          var title = norm(h.row[1]), text = title + ' ' + norm(h.row[5]);
-          if (plain && title === plain) h.miss = -1;  // the exact title comes first
-          else h.miss = h.miss0;
-          parsed.phrases.forEach(function (p) { if (text.indexOf(norm(p)) >= 0) h.s *= 1.5; });
-        });
-        win.sort(byRank);
+      var rows = ks.map(chunk), texts = msg.snippets || parsed.phrases.length;
+      var plain = norm(msg.q || '');
+      function fill(h, cs, as) {
+        h.row = cs[h.i % manifest.chunk].slice();
+        h.row[5] = as ? as[h.i % manifest.chunk] : '';
+        var title = norm(h.row[1]), text = title + ' ' + norm(h.row[5]);
+        var miss = plain && title === plain ? -1 : h.miss0;  // the exact title comes first
+        parsed.phrases.forEach(function (p) { if (text.indexOf(norm(p)) >= 0) h.s *= 1.5; });
+        return miss;
+      }
+      function answer(hits) {
         return {
           total: scored.length,
-          hits: win.slice(0, limit).map(function (h) { return {ref: h.i, score: h.s, row: h.row}; }),
-          facets: msg.facets ? countFacets(ids, rowOf) : null,
+          hits: hits.map(function (h) { return {ref: h.i, score: h.s, row: h.row}; }),
           terms: parsed.clauses.map(function (c) { return c.term; }).concat(parsed.clauses.map(function (c) { return c.raw; })),
           fuzzy: fuzzy
         };
+      }
+      if (partial && !texts) {
+        // The leading hits go out as soon as their rows are in (one slow row
+        // file holds up only the hits after it), while their order is final:
+        // a row that moves its paper (a title hashing like the query but
+        // reading otherwise) stops the early answers.
+        var sent = 0;
+        rows.forEach(function (p, j) {
+          p.then(function (cs) {
+            win[j].cs = cs;
+            var k = sent;
+            while (k < win.length && win[k].cs) k++;
+            if (k <= sent || k === win.length) return;
+            for (var x = sent; x < k; x++) {
+              if (fill(win[x], win[x].cs, null) !== win[x].miss) { sent = win.length; return; }
+            }
+            sent = k;
+            partial(answer(win.slice(0, k)));
+          }, function () {});
+        });
+      }
+      return Promise.all([Promise.all(rows), texts ? Promise.all(ks.map(abstractsOf)) : null])
+        .then(function (got) {
+        var cs = got[0], as = got[1];
+        win.forEach(function (h, j) { h.miss = fill(h, cs[j], as ? as[j] : null); });
+        win.sort(byRank);
+        var res = answer(win.slice(0, limit));
+        res.facets = msg.facets ? countFacets(ids, rowOf) : null;
+        return res;
       });
     });
   });
@@ -428,7 +455,12 @@ self.onmessage = function (e) {
     return;
   }
   if (msg.type === 'query') {
-    ready.then(function () { return search(msg); }).then(function (res) {
+    var early = msg.partial ? function (res) {
+      res.type = 'partial';
+      res.id = msg.id;
+      self.postMessage(res);
+    } : null;
+    ready.then(function () { return search(msg, early); }).then(function (res) {
       res.type = 'results';
       res.id = msg.id;
       self.postMessage(res);

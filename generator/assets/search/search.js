@@ -27,6 +27,7 @@
       var m = e.data;
       if (m.type === 'ready') { readyInfo = m; return; }
       var cb = pending[m.id];
+      if (cb && m.type === 'partial') { cb(m); return; }  // the leading hits; the answer follows
       if (cb) { delete pending[m.id]; cb(m); }
       // The theme's start-up waits for the answers to searches in flight (main.html).
       if (cb && !busy()) window.dispatchEvent(new Event('ps-search-idle'));
@@ -58,6 +59,12 @@
 
   function metaLine(row) {
     return [row[2], row[3] || '', row[4]].filter(function (x) { return x; }).join(' · ');
+  }
+
+  // 12,345: by hand, not toLocaleString, whose first call loads the browser's
+  // locale data (15-25 ms of main thread) just as the first answer is drawn.
+  function count(n) {
+    return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
   }
 
   function searchPageUrl(q) {
@@ -123,7 +130,11 @@
       its[active].scrollIntoView({block: 'nearest'});
     }
 
+    // ``res`` may be the leading hits only (type "partial"): drawn at once,
+    // without the closing "All N results" line, which comes with the answer.
+    // The row picked with the arrow keys stays picked when the answer redraws the list.
     function render(res, q) {
+      var keep = list.getAttribute('aria-busy') === 'true' && list.getAttribute('data-q') === q ? active : -1;
       list.textContent = '';
       active = -1;
       res.hits.forEach(function (h, k) {
@@ -137,26 +148,30 @@
         li.appendChild(el('div', 'ps-hit__meta', metaLine(h.row)));
         list.appendChild(li);
       });
+      list.setAttribute('data-q', q);
+      list.setAttribute('aria-busy', res.type === 'partial' ? 'true' : 'false');
+      list.hidden = false;
+      input.setAttribute('aria-expanded', 'true');
+      if (keep >= 0 && keep < res.hits.length) setActive(keep);
+      if (res.type === 'partial') return;
       var more = el('li', 'ps-hit ps-hit--more');
       more.setAttribute('role', 'option');
       more.id = 'ps-hopt-more';
-      var a = el('a', null, res.total ? 'All ' + res.total.toLocaleString('en') + ' results for “' + q + '”'
+      var a = el('a', null, res.total ? 'All ' + count(res.total) + ' results for “' + q + '”'
                                         : 'No papers match “' + q + '”');
       // Sites built without the search page ("search" not among the page kinds) get no link.
       if (!readyInfo || readyInfo.page) a.href = searchPageUrl(q);
       more.appendChild(a);
       if (res.fuzzy && res.total) more.appendChild(el('div', 'ps-hit__meta', 'No exact match; showing close spellings'));
       list.appendChild(more);
-      list.hidden = false;
-      input.setAttribute('aria-expanded', 'true');
     }
 
     function run() {
       var q = input.value;
       if (!q.trim()) { close(); return; }
-      lastId = ask({q: q, live: true, limit: 8}, function (res) {
+      lastId = ask({q: q, live: true, limit: 8, partial: true}, function (res) {
         if (res.id !== lastId) return;  // a newer keystroke already asked
-        if (res.type === 'results') render(res, q.trim());
+        if (res.type === 'results' || res.type === 'partial') render(res, q.trim());
       });
     }
 
@@ -262,7 +277,7 @@
 
     function renderResults(res) {
       var n = res.total;
-      status.textContent = n ? n.toLocaleString('en') + ' paper' + (n === 1 ? '' : 's') +
+      status.textContent = n ? count(n) + ' paper' + (n === 1 ? '' : 's') +
         (res.fuzzy ? ' (no exact match; showing close spellings)' : '') : 'No papers match.';
       list.textContent = '';
       res.hits.forEach(function (h) {
