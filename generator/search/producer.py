@@ -42,32 +42,18 @@ DIR = "search/idx"
 
 
 def lunr_js() -> bytes:
-    """lunr.js as shipped by the installed mkdocs package (its built-in search plugin), compacted.
+    """lunr.js as shipped by the installed mkdocs package (its built-in search plugin), minified.
 
     The package's copy is the readable source, half of it comments and indentation: the worker starts
     on every page, and a new worker compiles its script whole (top-level worker scripts are not
-    streamed).  Its licence header stays; the code is as shipped, line for line.
+    streamed).  rjsmin minifies it (100 KB -> 40 KB); the licence header stays as shipped.
     """
+    import rjsmin
+
     path = resources.files("mkdocs") / "contrib" / "search" / "templates" / "search" / "lunr.js"
-    return compact_js(path.read_text(encoding="utf-8")).encode("utf-8")
-
-
-_BLOCK_COMMENT = re.compile(r"/\*[\s\S]*?\*/")
-
-
-def compact_js(source: str) -> str:
-    """``source`` without its block comments (but the first, the licence), whole-line ``//`` comments,
-    indentation and blank lines.
-
-    Only for code like lunr.js, checked for it by the tests: no ``/*``, and no line starting with ``//``,
-    inside a string or a regular expression literal, and no multi-line strings.  A comment becomes a
-    newline or a space, so no two tokens are joined and no line ending (semicolon insertion) is lost.
-    """
-    first = _BLOCK_COMMENT.search(source)
-    head, rest = (source[:first.end()] + "\n", source[first.end():]) if first else ("", source)
-    rest = _BLOCK_COMMENT.sub(lambda m: "\n" if "\n" in m.group() else " ", rest)
-    lines = (line.strip() for line in rest.splitlines())
-    return head + "\n".join(line for line in lines if line and not line.startswith("//")) + "\n"
+    source = path.read_text(encoding="utf-8")
+    cut = source.index("*/") + 2 if source.lstrip().startswith("/*") else 0  # the licence comment
+    return (source[:cut] + "\n" + rjsmin.jsmin(source[cut:]) + "\n").encode("utf-8")
 
 
 def worker_js(manifest: bytes | None = None) -> bytes:
