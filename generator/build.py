@@ -161,9 +161,9 @@ class RenderPlan:
     progress: Callable[[int, int], None] | None = None
     extra_dir: Path | None = None  # side files to link into the site beside MkDocs' output
     linking: subprocess.Popen[bytes] | None = None  # the previous site being linked into the build folder
-    # What the generate stage left in the docs and side-files folders (GenerateStats).
-    docs_index: dict[str, Any] = field(default_factory=dict)
-    extra_index: dict[str, Any] = field(default_factory=dict)
+    # What the generate stage left in the docs and side-files folders (GenerateStats); None: walk them.
+    docs_index: dict[str, Any] | None = None
+    extra_index: dict[str, Any] | None = None
     cache_dir: Path | None = None  # compiled theme templates, kept between builds
     # Filled in by run_mkdocs: what was done, and what to record after the swap.
     stats: incremental.RenderStats | None = None

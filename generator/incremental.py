@@ -549,7 +549,25 @@ def _theme_files(env: Any, cfg: Any, known: list[tuple[str, str]] | None) -> lis
     return [(f.src_uri, f.src_dir) for f in found if f.src_dir is not None]
 
 
-def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_index: dict[str, Any],
+def index_folder(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Size, mtime and hash of every file under ``folder``, as GenerateStats lists them.
+
+    For a build whose docs or side files no generate stage listed.
+    """
+    out = {}
+    base = str(folder)
+    for root, dirs, names in os.walk(base):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            st = os.stat(path)
+            with open(path, "rb") as f:
+                digest = hashlib.blake2b(f.read(), digest_size=16).digest()
+            out[os.path.relpath(path, base).replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns, digest)
+    return out
+
+
+def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_index: dict[str, Any] | None,
           jobs: int = 2, progress: Callable[[int, int], None] | None = None, extra_dir: Path | None = None,
           extra_index: dict[str, Any] | None = None, linking: subprocess.Popen[bytes] | None = None,
           cache_dir: Path | None = None) -> tuple[RenderStats, str, dict[str, Any]]:
@@ -557,7 +575,7 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_i
 
     ``docs_index`` lists every file in the docs folder with its size, mtime
     and hash, as the generate stage left it (GenerateStats.docs_index): the
-    docs folder is not walked and no page is read to hash it.
+    docs folder is not walked and no page is read to hash it (None: it is).
     ``extra_dir`` holds side files (search index, feeds, exports) that go into
     the site as they are, next to MkDocs' output, listed the same way in
     ``extra_index``: they are hard-linked in, and one already linked from the
@@ -582,7 +600,12 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_i
     cfg.plugins.on_pre_build(config=cfg)
     site = Path(cfg.site_dir)
     key = config_key(cfg)
-    extra_index = extra_index if extra_dir is not None and extra_index is not None else {}
+    if docs_index is None:
+        docs_index = index_folder(Path(cfg["docs_dir"]))
+    if extra_dir is None:
+        extra_index = {}
+    elif extra_index is None:
+        extra_index = index_folder(extra_dir)
 
     # Can the previous site be reused?
     old_pages: dict[str, tuple[bytes, str]] = {}
@@ -606,9 +629,11 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_i
         assert previous_site is not None
         _link_tree(previous_site, site)
 
+    listed: dict[str, Any] = docs_index
+
     def reusable(uri: str) -> bool:
         old = old_pages.get(uri)
-        return old is not None and old[0] == docs_index[uri][2]
+        return old is not None and old[0] == listed[uri][2]
 
     # The files.  Pages reused as they are need no File or Page object (20,000 at 10k papers:
     # two seconds): no template lists every page but MkDocs' sitemap.xml, which the build
