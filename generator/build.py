@@ -175,10 +175,14 @@ class RenderPlan:
     progress: Callable[[int, int], None] | None = None
     extra_dir: Path | None = None  # side files to link into the site beside MkDocs' output
     linking: subprocess.Popen[bytes] | None = None  # the previous site being linked into the build folder
+    # What the generate stage left in the docs and side-files folders (GenerateStats); None: walk them.
+    docs_index: dict[str, Any] | None = None
+    extra_index: dict[str, Any] | None = None
+    cache_dir: Path | None = None  # compiled theme templates, kept between builds
     # Filled in by run_mkdocs: what was done, and what to record after the swap.
     stats: incremental.RenderStats | None = None
     key: str = ""
-    hashes: dict[str, list[Any]] = field(default_factory=dict)
+    record: dict[str, Any] = field(default_factory=dict)
 
 
 def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
@@ -192,9 +196,10 @@ def run_mkdocs(cfg: Any, plan: RenderPlan | None = None) -> None:
         if plan is None:
             mk_build(cfg)
         else:
-            plan.stats, plan.key, plan.hashes = incremental.build(
-                cfg, plan.previous_site, plan.manifest, jobs=plan.jobs, progress=plan.progress,
-                extra_dir=plan.extra_dir, linking=plan.linking)
+            plan.stats, plan.key, plan.record = incremental.build(
+                cfg, plan.previous_site, plan.manifest, plan.docs_index, jobs=plan.jobs, progress=plan.progress,
+                extra_dir=plan.extra_dir, extra_index=plan.extra_index, linking=plan.linking,
+                cache_dir=plan.cache_dir)
     except SystemExit as e:  # MkDocs aborts this way under strict mode
         raise BuildFailed(f"MkDocs stopped the build (exit {e.code}); the previous site is untouched") from None
     except Exception as e:
@@ -323,7 +328,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     _remove_abandoned(site_dir)
     if tmp.exists():
         shutil.rmtree(tmp)
-    manifest_path = opts.work_dir / "site-manifest.json"
+    manifest_path = opts.work_dir / "site-manifest.pickle"
     manifest = incremental.read_manifest(manifest_path) if opts.incremental else {}
     previous = site_dir if site_dir.is_dir() else None
     linking = incremental.start_link(previous, manifest, tmp)  # runs while the pages are made
@@ -344,7 +349,9 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
                 bar.update(done - bar.n)
 
             plan = RenderPlan(previous_site=previous, manifest=manifest, jobs=max(1, opts.jobs),
-                              progress=progress, extra_dir=files, linking=linking)
+                              progress=progress, extra_dir=files, linking=linking,
+                              docs_index=report.docs.docs_index, extra_index=report.docs.files_index,
+                              cache_dir=opts.work_dir / "templates-cache" if opts.incremental else None)
             cfg = mkdocs_config(opts, config, docs, tmp)
             run_mkdocs(cfg, plan)
             write_sitemaps(site_url, sitemap_urls, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
@@ -354,7 +361,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
             swap_in(tmp, site_dir)
         report.render = plan.stats
         if plan.stats is not None:
-            incremental.write_manifest(manifest_path, plan.key, plan.hashes, site_dir)
+            incremental.write_manifest(manifest_path, plan.key, plan.record, site_dir)
     finally:
         if linking is not None and linking.poll() is None:  # the build stopped before MkDocs
             linking.kill()

@@ -77,6 +77,11 @@ class GenerateStats:
     # "authors", "listings", and each add-on producer by its module name; and
     # before the tasks, in "prepare" (shared values) and "memo" (record versions).
     seconds: dict[str, float] = field(default_factory=dict)
+    # What the docs folder and the side-files folder now hold, file by file: {relative path:
+    # (size, mtime_ns, blake2b-128 of the bytes)}.  The MkDocs stage takes its file list and
+    # page hashes from here instead of walking and reading the folders again.
+    docs_index: dict[str, tuple[int, int, bytes]] = field(default_factory=dict, repr=False)
+    files_index: dict[str, tuple[int, int, bytes]] = field(default_factory=dict, repr=False)
 
 
 @dataclass
@@ -529,6 +534,8 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     if files is not None:
         stats.removed += _remove_stale(files_index, keep_files)
         files_index.save()
+        stats.files_index = files_index.new
+    stats.docs_index = index.new
     return stats
 
 

@@ -7,9 +7,12 @@ theme templates, the nav, the MkDocs and theme versions).  That makes two
 things safe:
 
 * **Incremental**: the site-wide inputs are hashed into a *key*; the previous
-  build left a manifest (key, and a hash of every page's Markdown).  When the
-  key matches, the previous site is hard-linked into the new build folder and
-  only pages whose Markdown changed are rendered again.  Files are never
+  build left a manifest (key, a hash of every page's Markdown and its output
+  file, and every other file it put in the site).  When the key matches, the
+  previous site is hard-linked into the new build folder and only pages
+  whose Markdown changed are rendered again; what the previous site had and
+  this build does not produce is removed by that record, without walking the
+  site.  Files are never
   written in place (always unlink, then write), so the hard links never let
   the new build touch the old site, and the atomic swap still holds.  The
   theme's static files are copied only when their bytes differ; the
@@ -19,6 +22,12 @@ things safe:
   nothing to reuse, so an incremental build equals a full one byte for byte.
 * **Parallel**: pages are independent, so a large render is split over
   worker processes forked after the files, nav and theme are loaded.
+
+The file list and the pages' hashes come from the generate stage, which
+knows every file it left in the docs folder (GenerateStats.docs_index): the
+docs folder is Papershelf's own and is neither walked nor read here.  The
+site folder is the build's own too: a file put there by hand stays until the
+next full build.
 
 What is left out compared with ``mkdocs build``: anchor validation of links
 into other pages (Papershelf links by URL, never ``page.md#anchor``) and
@@ -31,19 +40,22 @@ import hashlib
 import json
 import logging
 import os
+import pickle
+import posixpath
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from . import mdfast
 from .forking import can_fork, fork_map
+from .writer import save_pickle
 
 log = logging.getLogger("papershelf.incremental")
 
-MANIFEST_VERSION = 2
+MANIFEST_VERSION = 3
 PARALLEL_MIN = 400  # below this many pages a worker pool costs more than it saves
 CHUNK = 100  # pages per task handed to a worker
 
@@ -76,14 +88,28 @@ def _versions() -> str:
 
 
 def _tree_signature(root: str) -> list[tuple[str, int, int]]:
-    # Name, size and mtime of every file: a template edited in place changes it.
-    sig = []
-    for dirpath, dirs, names in os.walk(root):
-        dirs.sort()
-        for name in sorted(names):
-            p = os.path.join(dirpath, name)
-            st = os.stat(p)
-            sig.append((os.path.relpath(p, root), st.st_size, st.st_mtime_ns))
+    """Name, size and mtime of every file under ``root``: a template edited in place changes it.
+
+    material's templates are 14,500 files (its icons): ``os.walk`` with a
+    ``relpath`` per file took a tenth of a second on every build.
+    """
+    sig: list[tuple[str, int, int]] = []
+
+    def walk(folder: str, prefix: str) -> None:
+        with os.scandir(folder) as it:
+            entries = sorted(it, key=lambda e: e.name)
+        below = []
+        for e in entries:
+            if e.is_dir():
+                if not e.is_symlink():  # as os.walk: a linked folder is not followed
+                    below.append(e)
+                continue
+            st = e.stat()
+            sig.append((prefix + e.name, st.st_size, st.st_mtime_ns))
+        for e in below:
+            walk(e.path, f"{prefix}{e.name}/")
+
+    walk(root, "")
     return sig
 
 
@@ -105,19 +131,6 @@ def config_key(cfg: Any) -> str:
     return hashlib.sha256(blob).hexdigest()
 
 
-def _digest(path: str, known: Any = None) -> list[Any]:
-    """[size, mtime_ns, hash] of a file; the hash is taken from ``known`` when size and mtime match.
-
-    The docs folder is written only when bytes change, so an unchanged stat
-    means unchanged bytes, and 70,000 files need not all be read again.
-    """
-    st = os.stat(path)
-    if known and known[0] == st.st_size and known[1] == st.st_mtime_ns:
-        return [st.st_size, st.st_mtime_ns, known[2]]
-    with open(path, "rb") as f:
-        return [st.st_size, st.st_mtime_ns, hashlib.blake2b(f.read(), digest_size=16).hexdigest()]
-
-
 def _site_id(site: Path) -> list[int] | None:
     # The site folder is replaced by a rename on each build: its inode names one build.
     try:
@@ -129,8 +142,9 @@ def _site_id(site: Path) -> list[int] | None:
 
 def read_manifest(path: Path) -> dict[str, Any]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        with open(path, "rb") as f:
+            data = pickle.load(f)
+    except Exception:  # missing, unreadable or from another version: a full build
         return {}
     return data if isinstance(data, dict) and data.get("v") == MANIFEST_VERSION else {}
 
@@ -140,14 +154,15 @@ def forget_manifest(path: Path) -> None:
     path.unlink(missing_ok=True)
 
 
-def write_manifest(path: Path, key: str, pages: dict[str, list[Any]], site: Path) -> None:
-    """Record what the site folder now holds (call after the swap)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = {"v": MANIFEST_VERSION, "key": key, "site": str(site.resolve()), "site_id": _site_id(site),
-            "pages": pages}
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    os.replace(tmp, path)
+def write_manifest(path: Path, key: str, record: dict[str, Any], site: Path) -> None:
+    """Record what the site folder now holds (call after the swap).
+
+    ``record`` is what :func:`build` returned: every page's hash and output
+    file, every side file's index entry and MkDocs' other files.  A pickle:
+    it is read and written on every build, and JSON took four times longer.
+    """
+    save_pickle(path, {"v": MANIFEST_VERSION, "key": key, "site": str(site.resolve()), "site_id": _site_id(site),
+                       **record})
 
 
 def _link_tree(src: Path, dst: Path) -> None:
@@ -187,38 +202,6 @@ def start_link(previous_site: Path | None, manifest: dict[str, Any], dst: Path) 
         return None
     return subprocess.Popen([cp, "-al", "--", str(previous_site), str(dst)], stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-
-def _link_extra(src: Path, site: Path, expected: set[str]) -> int:
-    """Hard-link every file under ``src`` into ``site`` (copy across file systems); add them to ``expected``.
-
-    A file that is already the same inode (linked from the previous site) is
-    kept; anything else at that path is replaced, never written through.
-    """
-    base, dest = str(src), str(site)
-    cut = len(base) + 1
-    linked = 0
-    made: set[str] = set()
-    for root, _dirs, names in os.walk(base):
-        out_dir = dest if root == base else os.path.join(dest, root[cut:])
-        if out_dir not in made:
-            os.makedirs(out_dir, exist_ok=True)
-            made.add(out_dir)
-        for name in names:
-            a, b = os.path.join(root, name), os.path.join(out_dir, name)
-            expected.add(os.path.normpath(b))
-            try:
-                if os.path.samefile(a, b):
-                    continue
-                os.unlink(b)
-            except FileNotFoundError:
-                pass
-            try:
-                os.link(a, b)
-            except OSError:
-                shutil.copyfile(a, b)
-            linked += 1
-    return linked
 
 
 def _same_bytes(a: str, b: str) -> bool:
@@ -455,47 +438,177 @@ def _nav_paths(nav: Any) -> set[str]:
     return out
 
 
-def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: int = 2,
-          progress: Callable[[int, int], None] | None = None, extra_dir: Path | None = None,
-          linking: subprocess.Popen[bytes] | None = None) -> tuple[RenderStats, str, dict[str, list[Any]]]:
+def _walk_key(src_uri: str) -> tuple[tuple[str, ...], bool, str]:
+    """Where ``get_files``' walk meets a file: folders in name order, a folder's files before its
+    subfolders, ``index``/``README`` first among them (MkDocs' ``_file_sort_key``)."""
+    *folders, name = src_uri.split("/")
+    return tuple(folders), posixpath.splitext(name)[0] not in ("index", "README"), name
+
+
+def docs_files(cfg: Any, listing: Iterable[str]) -> Any:
+    """MkDocs' ``get_files`` for the docs files in ``listing``, without walking the docs folder.
+
+    The same File objects in the same order as the walk, exclusions applied.
+    A README.md beside an index.md is settled by ``get_files`` itself
+    (Papershelf writes no README pages).
+    """
+    from mkdocs.structure.files import File, Files, get_files, set_exclusions
+
+    uris = sorted(listing, key=_walk_key)
+    if any(posixpath.splitext(posixpath.basename(u))[0] == "README" for u in uris):
+        wanted = set(uris)
+        return Files([f for f in get_files(cfg) if f.src_uri in wanted])
+    docs_dir, site_dir, directory_urls = cfg["docs_dir"], cfg["site_dir"], cfg["use_directory_urls"]
+    out = [File(u, docs_dir, site_dir, directory_urls) for u in uris]
+    set_exclusions(out, cfg)
+    return Files(out)
+
+
+def _prune(path: str, root: str) -> None:
+    """Remove ``path``'s folder and its parents up to ``root`` while they are empty."""
+    folder = os.path.dirname(path)
+    while folder != root and folder.startswith(root):
+        try:
+            os.rmdir(folder)
+        except OSError:  # not empty (or gone)
+            return
+        folder = os.path.dirname(folder)
+
+
+def _own_sitemap_file(rel: str) -> bool:
+    """Files that generator/sitemap.py writes and replaces itself after MkDocs."""
+    return rel in ("sitemap.xml", "sitemap.xml.gz") or (rel.startswith("sitemap-") and rel.endswith(".xml")
+                                                       and "/" not in rel)
+
+
+def _link_extra(src: Path, site: Path, index: dict[str, Any], before: dict[str, Any], made: set[str]) -> int:
+    """Hard-link the side files in ``index`` from ``src`` into ``site`` (copy across file systems).
+
+    A file whose index entry (size, mtime, hash) is the one ``before`` recorded
+    was linked into the previous site and is in the new one by ``cp -al``
+    already, unless MkDocs wrote something at that path in this build
+    (``made``): it is skipped without a look.  Any other file that is already
+    the same inode is kept; anything else at that path is replaced, never
+    written through.
+    """
+    base, dest = str(src), str(site)
+    linked = 0
+    folders: set[str] = set()
+    for rel, entry in index.items():
+        if before.get(rel) == entry and rel not in made:
+            continue
+        a, b = os.path.join(base, rel), os.path.join(dest, rel)
+        folder = os.path.dirname(b)
+        if folder not in folders:
+            os.makedirs(folder, exist_ok=True)
+            folders.add(folder)
+        try:
+            if os.path.samefile(a, b):
+                continue
+            os.unlink(b)
+        except FileNotFoundError:
+            pass
+        try:
+            os.link(a, b)
+        except OSError:
+            shutil.copyfile(a, b)
+        linked += 1
+    return linked
+
+
+def _bytecode_cache(env: Any, cache_dir: Path | None, key: str) -> None:
+    """Keep compiled theme templates between builds (Jinja's own bytecode cache).
+
+    Compiling material's templates was a tenth of a second on every build.
+    The cache checks each template's source; its folder is named by the
+    site-wide key, so a changed theme setting or Jinja version never meets
+    code compiled under other settings.  Caches of other keys are removed.
+    """
+    if cache_dir is None:
+        return
+    from jinja2 import FileSystemBytecodeCache
+
+    folder = cache_dir / key[:32]
+    if cache_dir.is_dir():
+        for old in cache_dir.iterdir():
+            if old != folder:
+                shutil.rmtree(old, ignore_errors=True)
+    folder.mkdir(parents=True, exist_ok=True)
+    env.bytecode_cache = FileSystemBytecodeCache(str(folder))
+
+
+def _theme_files(env: Any, cfg: Any, known: list[tuple[str, str]] | None) -> list[tuple[str, str]]:
+    """The theme's static files as (path, theme folder): ``known`` (the last build's), or found
+    by MkDocs' ``add_files_from_theme`` (a walk and a pattern match per file: 14,500 in material)."""
+    if known is not None:
+        return known
+    from mkdocs.structure.files import Files
+
+    found = Files([])
+    found.add_files_from_theme(env, cfg)
+    return [(f.src_uri, f.src_dir) for f in found if f.src_dir is not None]
+
+
+def index_folder(folder: Path) -> dict[str, tuple[int, int, bytes]]:
+    """Size, mtime and hash of every file under ``folder``, as GenerateStats lists them.
+
+    For a build whose docs or side files no generate stage listed.
+    """
+    out = {}
+    base = str(folder)
+    for root, dirs, names in os.walk(base):
+        dirs.sort()
+        for name in sorted(names):
+            path = os.path.join(root, name)
+            st = os.stat(path)
+            with open(path, "rb") as f:
+                digest = hashlib.blake2b(f.read(), digest_size=16).digest()
+            out[os.path.relpath(path, base).replace(os.sep, "/")] = (st.st_size, st.st_mtime_ns, digest)
+    return out
+
+
+def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_index: dict[str, Any] | None,
+          jobs: int = 2, progress: Callable[[int, int], None] | None = None, extra_dir: Path | None = None,
+          extra_index: dict[str, Any] | None = None, linking: subprocess.Popen[bytes] | None = None,
+          cache_dir: Path | None = None) -> tuple[RenderStats, str, dict[str, Any]]:
     """Build the site described by ``cfg`` into ``cfg.site_dir`` (a folder that must not exist).
 
+    ``docs_index`` lists every file in the docs folder with its size, mtime
+    and hash, as the generate stage left it (GenerateStats.docs_index): the
+    docs folder is not walked and no page is read to hash it (None: it is).
     ``extra_dir`` holds side files (search index, feeds, exports) that go into
-    the site as they are, next to MkDocs' output: they are hard-linked in, and
-    one already linked from the previous site is left alone.
+    the site as they are, next to MkDocs' output, listed the same way in
+    ``extra_index``: they are hard-linked in, and one already linked from the
+    previous site is left alone.
 
     ``previous_site`` and ``manifest`` describe the last build; pages whose
     Markdown is unchanged are reused from it when the site-wide key matches.
     ``linking`` is a ``start_link`` of the previous site into the build
-    folder, when one was started.
+    folder, when one was started.  ``cache_dir`` keeps compiled templates.
     ``progress(done, total)`` is called as pages are rendered.  Returns the
-    stats, the key and the page hashes to record with :func:`write_manifest`
-    once the new site is in place.
+    stats, the key and what to record with :func:`write_manifest` once the
+    new site is in place.
     """
     from mkdocs.commands.build import _build_extra_template
-    from mkdocs.structure.files import Files, InclusionLevel, get_files, set_exclusions
+    from mkdocs.structure.files import File, Files, InclusionLevel
     from mkdocs.structure.nav import get_navigation
     from mkdocs.structure.pages import Page
+    from mkdocs.utils import is_markdown_file
 
     stats = RenderStats()
     cfg = cfg.plugins.on_config(cfg)
     cfg.plugins.on_pre_build(config=cfg)
     site = Path(cfg.site_dir)
     key = config_key(cfg)
+    if docs_index is None:
+        docs_index = index_folder(Path(cfg["docs_dir"]))
+    if extra_dir is None:
+        extra_index = {}
+    elif extra_index is None:
+        extra_index = index_folder(extra_dir)
 
-    # Gather everything first: files, theme, the hash of every document.
-    files = get_files(cfg)
-    env = cfg.theme.get_env()
-    files.add_files_from_theme(env, cfg)
-    files = cfg.plugins.on_files(files, config=cfg)
-    set_exclusions(files, cfg)
-    inclusion = InclusionLevel.is_included
-    all_docs = files.documentation_pages(inclusion=inclusion)
-    recorded = manifest.get("pages", {}) if isinstance(manifest.get("pages"), dict) else {}
-    hashes = {f.src_uri: _digest(f.abs_src_path, recorded.get(f.src_uri)) for f in all_docs}
-
-    # Which pages can be reused from the previous site?
-    old_pages: dict[str, list[Any]] = {}
+    # Can the previous site be reused?
+    old_pages: dict[str, tuple[bytes, str]] = {}
     if not manifest:
         stats.reason = "no previous build recorded"
     elif previous_site is None or not previous_site.is_dir():
@@ -505,7 +618,7 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     elif manifest.get("site") != str(previous_site.resolve()) or manifest.get("site_id") != _site_id(previous_site):
         stats.reason = "the site folder is not the one last built"
     else:
-        old_pages = manifest.get("pages", {})
+        old_pages = manifest["pages"]
         stats.full = False
     linked = linking is not None and linking.wait() == 0
     if (stats.full or not linked) and site.exists():
@@ -516,22 +629,54 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
         assert previous_site is not None
         _link_tree(previous_site, site)
 
-    todo = []
-    for f in all_docs:
-        old = old_pages.get(f.src_uri)
-        if old and old[2] == hashes[f.src_uri][2] and os.path.exists(f.abs_dest_path):
-            stats.reused += 1
-        else:
-            todo.append(f.src_uri)
+    listed: dict[str, Any] = docs_index
 
-    # The nav, and one Page per document rendered.  Pages reused as they are need no Page
-    # object (20,000 at 10k papers: two seconds): no template lists every page but MkDocs'
-    # sitemap.xml, which the build replaces with its own when the site has a URL.
+    def reusable(uri: str) -> bool:
+        old = old_pages.get(uri)
+        return old is not None and old[0] == listed[uri][2]
+
+    # The files.  Pages reused as they are need no File or Page object (20,000 at 10k papers:
+    # two seconds): no template lists every page but MkDocs' sitemap.xml, which the build
+    # replaces with its own when the site has a URL.  Plugins see every file, as in MkDocs.
     own_sitemap = bool(cfg.get("site_url"))
-    if not stats.full and own_sitemap:
-        wanted = set(todo) | _nav_paths(cfg["nav"])
-        reduced: Any = Files([f for f in files if not f.is_documentation_page() or f.src_uri in wanted])
-        files = reduced
+    hooked = any(cfg.plugins.events.values())
+    reduce = not stats.full and own_sitemap
+    wanted = _nav_paths(cfg["nav"])
+    if reduce and not hooked:
+        files = docs_files(cfg, [u for u in docs_index
+                                 if u in wanted or not is_markdown_file(u) or not reusable(u)])
+    else:
+        files = docs_files(cfg, docs_index)
+    env = cfg.theme.get_env()
+    _bytecode_cache(env, cache_dir, key)
+    # The theme's own static files, as add_files_from_theme finds them (not over a docs file);
+    # they depend on nothing but the theme folders and settings, so on nothing but the key.
+    theme = _theme_files(env, cfg, manifest.get("theme") if manifest.get("key") == key else None)
+    for uri, folder in theme:
+        if files.get_file_from_path(uri) is None:
+            files.append(File(uri, folder, cfg["site_dir"], cfg["use_directory_urls"]))
+    files = cfg.plugins.on_files(files, config=cfg)
+    inclusion = InclusionLevel.is_included
+    docs = files.documentation_pages(inclusion=inclusion)
+
+    # What every page is built from (its hash) and where it goes; which ones to render.
+    def digest(f: Any) -> bytes:
+        known = docs_index.get(f.src_uri)
+        return known[2] if known else hashlib.blake2b(f.content_bytes, digest_size=16).digest()
+
+    pages = {f.src_uri: (digest(f), f.dest_uri) for f in docs}
+    todo = [f.src_uri for f in docs if old_pages.get(f.src_uri) != pages[f.src_uri]]
+    if reduce and not hooked:
+        # Reused pages have no File: they are as the manifest recorded them.
+        for uri in docs_index:
+            if uri not in pages and uri in old_pages and reusable(uri):
+                pages[uri] = old_pages[uri]
+    stats.reused = len(pages) - len(todo)
+    if reduce and hooked:
+        keep = set(todo) | wanted
+        files = Files([f for f in files if not f.is_documentation_page() or f.src_uri in keep])
+
+    # The nav, and one Page per document rendered.
     nav = get_navigation(files, cfg)
     nav = cfg.plugins.on_nav(nav, config=cfg, files=files)
     doc_files = files.documentation_pages(inclusion=inclusion)
@@ -543,12 +688,12 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     env.globals["ps_memo"] = FragmentMemo(nav)
 
     # Static files (theme assets, CSS, JS, images): copied only when the bytes differ.
-    expected: set[str] = set()
+    made: set[str] = set()  # everything MkDocs owns in the site but the pages, relative
     for f in files:
         if f.is_documentation_page() or not inclusion(f.inclusion):
             continue
         dest = f.abs_dest_path
-        expected.add(os.path.normpath(dest))
+        made.add(f.dest_uri)
         if not f.generated_by and os.path.exists(dest) and _same_bytes(f.abs_src_path, dest):
             stats.static_unchanged += 1
             continue
@@ -560,21 +705,18 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
     # Theme templates (404.html, sitemap.xml): rendered every time, written when the bytes differ.
     for name in sorted(cfg.theme.static_templates):
         if name == "sitemap.xml" and own_sitemap:
-            # Replaced by the build's own (generator/sitemap.py), which replaces the last one's files.
-            expected.update(os.path.normpath(p) for p in (site / "sitemap.xml", site / "sitemap.xml.gz"))
-            expected.update(os.path.normpath(p) for p in site.glob("sitemap-*.xml"))
-            continue
+            continue  # replaced by the build's own (generator/sitemap.py)
         for out in _theme_template(name, env, files, cfg, nav, site):
-            expected.add(os.path.normpath(out))
+            made.add(out.relative_to(site).as_posix())
     for name in cfg.extra_templates:
         f = files.get_file_from_path(name)
         if f is not None:
             if os.path.lexists(f.abs_dest_path):
                 os.unlink(f.abs_dest_path)
-            expected.add(os.path.normpath(f.abs_dest_path))
+            made.add(f.dest_uri)
         _build_extra_template(name, files, cfg, nav)
 
-    # The pages: only the ones that changed.
+    # The pages: only the ones that changed, in the order of MkDocs' walk.
     _STATE.update(cfg=cfg, files=files, nav=nav, env=env, doc_files=doc_files)
     done = 0
 
@@ -590,22 +732,32 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], jobs: 
         _STATE.clear()
         _MD.clear()
     stats.rendered = len(todo)
-    expected.update(os.path.normpath(f.abs_dest_path) for f in all_docs)
 
     if extra_dir is not None:
-        stats.linked = _link_extra(extra_dir, site, expected)
+        written = made | {pages[u][1] for u in todo}
+        stats.linked = _link_extra(extra_dir, site, extra_index, manifest.get("extra", {}) if not stats.full else {},
+                                   written)
 
     # Whatever the previous site had that this one does not produce goes.
+    listing = {dest for _, dest in pages.values()} | made | set(extra_index)
     if not stats.full:
-        for dirpath, _dirs, names in os.walk(site):
-            for name in names:
-                p = os.path.join(dirpath, name)
-                if os.path.normpath(p) not in expected:
-                    os.unlink(p)
-                    stats.removed += 1
-        for dirpath, _dirs, _names in sorted(os.walk(site), reverse=True):  # children first
-            if dirpath != str(site) and not os.listdir(dirpath):
-                os.rmdir(dirpath)
+        if hooked:  # a plugin may have written anything: look at every file
+            gone: set[str] = set()
+            for dirpath, _dirs, names in os.walk(site):
+                gone.update(os.path.relpath(os.path.join(dirpath, n), site).replace(os.sep, "/") for n in names)
+        else:
+            gone = {dest for _, dest in old_pages.values()} | set(manifest.get("extra", ())) | set(manifest["other"])
+        root = str(site)
+        for rel in sorted(gone - listing):
+            if own_sitemap and _own_sitemap_file(rel):
+                continue
+            path = os.path.join(root, rel)
+            try:
+                os.unlink(path)
+            except FileNotFoundError:
+                continue
+            stats.removed += 1
+            _prune(path, root)
 
     cfg.plugins.on_post_build(config=cfg)
-    return stats, key, hashes
+    return stats, key, {"pages": pages, "extra": dict(extra_index), "other": sorted(made), "theme": theme}

@@ -27,12 +27,29 @@ def _xml(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
-def urlset(locs: list[str]) -> bytes:
-    """One <urlset> document."""
+def _urlset_tree(locs: list[str]) -> bytes:
+    """One <urlset> document, made with ElementTree (the reference for ``urlset``)."""
     root = ET.Element("urlset", xmlns=NS)
     for loc in locs:
         ET.SubElement(ET.SubElement(root, "url"), "loc").text = loc
     return _xml(root)
+
+
+def urlset(locs: list[str]) -> bytes:
+    """One <urlset> document: ElementTree's bytes, written as text.
+
+    Building and serialising 70,000 elements took a tenth of a second on
+    every build at 10k papers; the tests hold this to ``_urlset_tree``.
+    """
+    if not locs:
+        return _urlset_tree(locs)
+    out = [f"<?xml version='1.0' encoding='utf-8'?>\n<urlset xmlns=\"{NS}\">\n"]
+    for loc in locs:
+        if "&" in loc or "<" in loc or ">" in loc:
+            loc = loc.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        out.append(f"  <url>\n    <loc>{loc}</loc>\n  </url>\n" if loc else "  <url>\n    <loc />\n  </url>\n")
+    out.append("</urlset>\n")
+    return "".join(out).encode("utf-8")
 
 
 def split_sitemap(locs: list[str], base_url: str, limit: int = MAX_URLS) -> dict[str, bytes]:
@@ -66,16 +83,30 @@ def write_sitemaps(base: str | None, urls: list[str] | None, site_dir: Path) -> 
     locs = [base.rstrip("/") + "/" + u for u in sorted(set(urls))]
     files = split_sitemap(locs, base)
     for stale in site_dir.glob("sitemap-*.xml"):
-        stale.unlink()
-    buf = io.BytesIO()
-    with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: same bytes every build
-        gz.write(files["sitemap.xml"])
-    for name, data in [*files.items(), ("sitemap.xml.gz", buf.getvalue())]:
-        # A new file, never a write into the old one: an incremental build hard-links the
-        # live site's files into the new folder, and writing through a link would change the live site.
+        if stale.name not in files:
+            stale.unlink()
+    # An incremental build starts from hard links to the last site's files: a file that
+    # already holds its bytes is kept (and sitemap.xml.gz with an unchanged sitemap.xml, as
+    # it is made from nothing else); the others are new files, never a write into the old
+    # one, which would change the live site through the link.
+    kept = {name for name, data in files.items() if _holds(site_dir / name, data)}
+    out = [(name, data) for name, data in files.items() if name not in kept]
+    if "sitemap.xml" not in kept or not (site_dir / "sitemap.xml.gz").is_file():
+        buf = io.BytesIO()
+        with gzip.GzipFile(fileobj=buf, mode="wb", mtime=0) as gz:  # mtime 0: same bytes every build
+            gz.write(files["sitemap.xml"])
+        out.append(("sitemap.xml.gz", buf.getvalue()))
+    for name, data in out:
         (site_dir / name).unlink(missing_ok=True)
         (site_dir / name).write_bytes(data)
     return sorted(files)
+
+
+def _holds(path: Path, data: bytes) -> bool:
+    try:
+        return path.stat().st_size == len(data) and path.read_bytes() == data
+    except FileNotFoundError:
+        return False
 
 
 generate.register(head_hooks=[collect])

@@ -143,6 +143,22 @@ def test_sitemap_stays_one_file_up_to_the_limit(n):
     assert _locs(files["sitemap.xml"]) == locs
 
 
+def test_sitemap_text_equals_elementtree():
+    """``urlset`` writes the text itself: the bytes ElementTree would write, for any URLs."""
+    from hypothesis import given
+    from hypothesis import strategies as st
+
+    url = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=30)
+
+    @given(st.lists(url, max_size=8))
+    def check(locs: list[str]) -> None:
+        assert sitemap.urlset(locs) == sitemap._urlset_tree(locs)
+
+    check()
+    locs = ["https://e.org/a&b/", "https://e.org/<x>/", "https://e.org/é\"'/", " https://e.org/ "]
+    assert sitemap.urlset(locs) == sitemap._urlset_tree(locs)
+
+
 def test_built_sitemap_lists_the_pages(extras_site):  # noqa: F811 - fixture
     locs = _locs((extras_site / "sitemap.xml").read_bytes())
     assert "https://papershelf.github.io/papershelf/papers/graph-neural-chem/" in locs

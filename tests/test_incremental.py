@@ -81,8 +81,8 @@ def test_first_build_is_full_and_a_noop_rebuild_renders_nothing(small):
     after = _inodes(site)
     assert {k for k in after if k.endswith("index.html") and after[k] != inodes.get(k)} == set()
     # Side files (search index, feeds, exports) are links to the generator's files folder,
-    # kept as they are; only our sitemap is written on every build.
-    assert {k for k in after if after[k] != inodes.get(k)} <= {"sitemap.xml", "sitemap.xml.gz"}
+    # kept as they are, and so is the sitemap: no file at all was written again.
+    assert {k for k in after if after[k] != inodes.get(k)} == set()
     side = [k for k in after if k.startswith(("search/idx/", "feeds/"))]
     assert side and all((site / k).samefile(work / "files" / k) for k in side)
 
@@ -130,7 +130,7 @@ def test_a_theme_change_falls_back_to_a_full_build(small, tmp_path):
 
 def test_a_lost_manifest_or_another_site_folder_means_a_full_build(small, tmp_path):
     content, site, work, _ = small
-    (work / "site-manifest.json").unlink()
+    (work / "site-manifest.pickle").unlink()
     assert build_site(_opts(content, site, work)).render.full  # type: ignore[union-attr]
     # The manifest now describes `site`; building into another folder must not reuse it.
     other = tmp_path / "other"
@@ -229,3 +229,33 @@ def test_theme_fragments_rendered_once_per_folder_equal_fragments_rendered_per_p
     build_site(_opts(content, plain / "site", plain / "work"))
     assert used.get("nav", 0) > 20 and used.get("tabs", 0) > 20  # the memo was asked on record pages
     assert _tree(plain / "site") == _tree(site)
+
+
+def test_files_from_the_docs_index_equal_mkdocs_walk(small, tmp_path):
+    """docs_files (no walk) gives get_files' File objects in get_files' order, exclusions included."""
+    from mkdocs.structure.files import get_files
+
+    from generator.build import mkdocs_config
+    from generator.config import load_config
+
+    _, _, work, report = small
+    docs = tmp_path / "docs"
+    shutil.copytree(work / "docs", docs)
+    listing = set(report.docs.docs_index)
+    # The generate stage's index is what a walk of the folder finds (the fallback without one).
+    assert incremental.index_folder(work / "docs") == report.docs.docs_index
+    assert incremental.index_folder(work / "files") == report.docs.files_index
+    for extra in ("Zed.md", "_x.md", ".hidden.md", "templates/t.md", "a/index.md", "a/b.md", "a/z/c.md",
+                  "a-b/index.md", "a b/x.md", "papers/index2.md", "img/logo.png"):
+        (docs / extra).parent.mkdir(parents=True, exist_ok=True)
+        (docs / extra).write_text("# x\n", encoding="utf-8")
+        listing.add(extra)
+    opts = _opts(tmp_path / "content", tmp_path / "site", work)
+    cfg = mkdocs_config(opts, load_config(ROOT / "site_config" / "site.yaml"), docs, tmp_path / "out")
+
+    def described(files):
+        return [(f.src_uri, f.abs_src_path, f.dest_uri, f.url, f.inclusion) for f in files]
+
+    walked = described(get_files(cfg))
+    assert described(incremental.docs_files(cfg, sorted(listing))) == walked
+    assert len(walked) == len(listing) and walked[0][0] == "index.md"
