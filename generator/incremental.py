@@ -27,7 +27,7 @@ The file list and the pages' hashes come from the generate stage, which
 knows every file it left in the docs folder (GenerateStats.docs_index): the
 docs folder is Papershelf's own and is neither walked nor read here.  The
 site folder is the build's own too: a file put there by hand stays until the
-next full build.
+next full build (a page's HTML deleted by hand is rendered again).
 
 What is left out compared with ``mkdocs build``: anchor validation of links
 into other pages (Papershelf links by URL, never ``page.md#anchor``) and
@@ -630,10 +630,18 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_i
         _link_tree(previous_site, site)
 
     listed: dict[str, Any] = docs_index
+    site_base = str(site) + os.sep
+    known: dict[str, bool] = {}
 
     def reusable(uri: str) -> bool:
-        old = old_pages.get(uri)
-        return old is not None and old[0] == listed[uri][2]
+        """The page's Markdown is as last built and its HTML is still there (as ``mkdocs build
+        --dirty`` renders a page whose output is missing)."""
+        got = known.get(uri)
+        if got is None:
+            old = old_pages.get(uri)
+            got = known[uri] = (old is not None and old[0] == listed[uri][2]
+                                and os.path.exists(site_base + old[1]))
+        return got
 
     # The files.  Pages reused as they are need no File or Page object (20,000 at 10k papers:
     # two seconds): no template lists every page but MkDocs' sitemap.xml, which the build
@@ -665,7 +673,8 @@ def build(cfg: Any, previous_site: Path | None, manifest: dict[str, Any], docs_i
         return known[2] if known else hashlib.blake2b(f.content_bytes, digest_size=16).digest()
 
     pages = {f.src_uri: (digest(f), f.dest_uri) for f in docs}
-    todo = [f.src_uri for f in docs if old_pages.get(f.src_uri) != pages[f.src_uri]]
+    todo = [f.src_uri for f in docs if old_pages.get(f.src_uri) != pages[f.src_uri]
+            or not os.path.exists(site_base + pages[f.src_uri][1])]
     if reduce and not hooked:
         # Reused pages have no File: they are as the manifest recorded them.
         for uri in docs_index:

@@ -114,6 +114,16 @@ def test_adding_and_removing_records_equals_a_full_build(small, tmp_path):
     assert _tree(site) == _tree(_fresh(content, tmp_path))
 
 
+def test_a_page_deleted_from_the_site_is_rendered_again(small, tmp_path):
+    content, site, work, _ = small
+    page = next(iter(sorted((site / "papers").glob("*/index.html"))))
+    page.unlink()
+    report = build_site(_opts(content, site, work))
+    assert report.render is not None and not report.render.full and report.render.rendered >= 1
+    assert page.is_file()
+    assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
 def test_a_theme_change_falls_back_to_a_full_build(small, tmp_path):
     content, site, work, first = small
     mk = tmp_path / "mkdocs.yml"
