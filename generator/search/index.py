@@ -46,6 +46,7 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 import numpy as np
 
@@ -343,7 +344,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
     term_k, doc_k, fld_k, milli_k = term[kept], doc[kept], fld[kept], milli[kept]
     del term, doc, fld, milli, keep, kept
     kstarts = np.searchsorted(rank[term_k], np.arange(nterms + 1, dtype=np.int32))
-    refs = [ref(i) for i in range(n)]
+    writer = _ShardWriter(n, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, full, forms)
     chunk: list[int] = []  # ranks
     size = 0
     for r in range(nterms):
@@ -356,7 +357,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
         cost = len(t) + 40 + 22 * count
         if chunk and size + cost > opts.shard_bytes:
             built.bounds.append(vocab[by_rank[chunk[0]]])
-            yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
+            yield writer.shard(chunk)
             chunk, size = [], 0
         chunk.append(r)
         size += cost
@@ -364,7 +365,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
         built.postings += count
     if chunk or not built.bounds:
         built.bounds.append(vocab[by_rank[chunk[0]]] if chunk else "")
-        yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
+        yield writer.shard(chunk)
 
 
 def _owners(ends: array.array) -> np.ndarray:
@@ -431,43 +432,99 @@ def _rare_forms(tok: _Tokens, n: int, rank: np.ndarray, cap: int) -> dict[int, l
     return out
 
 
-def _shard(chunk: list[int], by_rank: list[int], vocab: list[str], starts: np.ndarray, doc: np.ndarray,
-           fld: np.ndarray, milli: np.ndarray, refs: list[str], full: dict[int, str],
-           forms: dict[int, list[tuple[str, str]]]) -> bytes:
-    """One lunr.js serialized index holding the terms ranked ``chunk`` (in order).
+class _ShardWriter:
+    """Shards as lunr.js serialized indexes, written as text directly.
 
-    Written as text directly: json.dumps over millions of tiny dicts was
-    the slowest part of the build.  Refs are [0-9a-z] and field names single
-    letters, so only the terms need JSON escaping.
+    json.dumps over millions of tiny dicts was the slowest part of the
+    build, and so was a Python loop over the postings: a shard's postings
+    are put in order by numpy, every string a posting needs is made once
+    per build (a paper's ref, a rounded weight) and taken by index, and
+    the pieces are joined in one call.  Refs are [0-9a-z] and field names
+    single letters, so only the terms need JSON escaping.
     """
-    inverted = []
-    vectors: dict[tuple[int, int], list[str]] = {}
-    extra_full, extra_forms = [], []
-    for k, r in enumerate(chunk):
-        a, b = int(starts[r]), int(starts[r + 1])
-        by_field: list[list[str]] = [[] for _ in FIELDS]
-        ks = str(k)
-        for d, f, m in zip(doc[a:b].tolist(), fld[a:b].tolist(), milli[a:b].tolist(), strict=True):
-            by_field[f].append(refs[d])
-            vectors.setdefault((f, d), []).append(f"{ks},{m / 1000.0!r}")
-        fields = ",".join(f'"{name}":{{' + ",".join(f'"{x}":{{}}' for x in by_field[f]) + "}"
-                          for f, name in enumerate(FIELDS))
-        t = vocab[by_rank[r]]
-        inverted.append(f'[{_json_str(t)},{{"_index":{k},{fields}}}]')
-        if r in full:
-            extra_full.append(f'[{k},"{full[r]}"]')
-        for w, code in forms.get(r, ()):
-            extra_forms.append(f'[{k},{_json_str(w)},"{code}"]')
-    # lunr expects vector elements sorted by term index: they are, since
-    # terms were visited in order.  Field refs are "field/docRef", sorted by field letter, then paper.
-    order = {f: name for f, name in enumerate(FIELDS)}
-    field_vectors = ",".join(f'["{order[f]}/{refs[d]}",[{",".join(v)}]]'
-                             for (f, d), v in sorted(vectors.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])))
-    fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
-    text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{field_vectors}],'
-            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
-            f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
-    return text.encode("utf-8")
+
+    def __init__(self, n: int, by_rank: list[int], vocab: list[str], starts: np.ndarray, doc: np.ndarray,
+                 fld: np.ndarray, milli: np.ndarray, full: dict[int, str],
+                 forms: dict[int, list[tuple[str, str]]]) -> None:
+        self.n, self.by_rank, self.vocab, self.starts = n, by_rank, vocab, starts
+        self.doc, self.fld, self.milli, self.full, self.forms = doc, fld, milli, full, forms
+        refs = [ref(i) for i in range(n)]
+        self.ref_keys = _objects([f'"{r}":{{}}' for r in refs])  # a paper in a field of the inverted index
+        # Weights by thousandths (a dense table: at most a few hundred thousand, see _round3).
+        values = np.unique(milli).tolist()
+        self.weights = np.empty(values[-1] + 1 if values else 0, dtype=object)
+        self.weights[values] = [repr(m / 1000.0) for m in values]
+        # Field vectors are sorted by field name ("a/..." before "b/..."), then paper; the head
+        # of each, with the end of the one before it, is made once for every field and paper.
+        names = sorted(FIELDS)
+        self.name_rank = np.array([names.index(f) for f in FIELDS], dtype=np.int64)
+        self.vector_heads = _objects([f']],["{f}/{r}",[' for f in names for r in refs])
+        self.indexes: list[str] = []  # str(k) + ",", for the term indexes k of a shard
+
+    def shard(self, chunk: list[int]) -> bytes:
+        """One lunr.js serialized index holding the terms ranked ``chunk`` (in order, contiguous in the entries)."""
+        nk = len(chunk)
+        a = int(self.starts[chunk[0]]) if chunk else 0
+        b = int(self.starts[chunk[-1] + 1]) if chunk else 0
+        counts = np.diff(self.starts[chunk[0]:chunk[-1] + 2]) if chunk else np.zeros(0, np.int64)
+        # The postings' term index in this shard (ranks without postings are not in the chunk).
+        k_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        local = np.full(len(counts), -1, dtype=np.int64)
+        if chunk:
+            local[np.asarray(chunk, dtype=np.int64) - chunk[0]] = np.arange(nk, dtype=np.int64)
+        kk = local[k_of]
+        dd = self.doc[a:b].astype(np.int64)
+        ff = self.fld[a:b].astype(np.int64)
+        mm = self.milli[a:b]
+        while len(self.indexes) < nk:
+            self.indexes.append(f"{len(self.indexes)},")
+
+        # Inverted index: term by term, field by field (FIELDS order), papers in order.  Within a
+        # term the postings go paper by paper, field by field: a stable sort by field regroups them.
+        key = kk * len(FIELDS) + ff
+        order = np.argsort(key, kind="stable")
+        bounds = np.searchsorted(key[order], np.arange(nk * len(FIELDS) + 1)).tolist()
+        keys = self.ref_keys[dd[order]].tolist()
+        inverted = []
+        extra_full, extra_forms = [], []
+        for k, r in enumerate(chunk):
+            j = k * len(FIELDS)
+            fields = ",".join(f'"{name}":{{{",".join(keys[bounds[j + f]:bounds[j + f + 1]])}}}'
+                              for f, name in enumerate(FIELDS))
+            inverted.append(f'[{_json_str(self.vocab[self.by_rank[r]])},{{"_index":{k},{fields}}}]')
+            if r in self.full:
+                extra_full.append(f'[{k},"{self.full[r]}"]')
+            for w, code in self.forms.get(r, ()):
+                extra_forms.append(f'[{k},{_json_str(w)},"{code}"]')
+
+        # Field vectors: one per (field, paper), its elements (term index, weight) by term index.
+        rank = self.name_rank[ff]
+        order = np.argsort((rank * self.n + dd) * max(nk, 1) + kk)
+        rank, dd, kk, mm = rank[order], dd[order], kk[order], mm[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (rank[1:] != rank[:-1]) | (dd[1:] != dd[:-1])
+        seps = np.full(len(order), ",", dtype=object)
+        at = np.flatnonzero(new)
+        seps[at] = self.vector_heads[rank[at] * self.n + dd[at]]
+        if len(at):
+            seps[0] = seps[0][3:]  # the first vector: no "]]," before it
+        idx = _objects(self.indexes)[kk]
+        wts = self.weights[mm]
+        vectors = "".join(chain.from_iterable(zip(seps.tolist(), idx.tolist(), wts.tolist(), strict=True)))
+        if len(at):
+            vectors += "]]"
+        fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
+        text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{vectors}],'
+                f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
+                f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
+        return text.encode("utf-8")
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    """A numpy array of Python strings (taken by index in C, not one by one in Python)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _json_str(s: str) -> str:
