@@ -119,6 +119,8 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
     if assets.is_dir():
         ctx.extras["site_assets"] = str(assets)
     ctx.extras["content_dir"] = str(opts.content)  # reading lists live beside the records
+    if opts.incremental:  # add-ons keep what they made for the next build here (the search index)
+        ctx.extras["_work_dir"] = str(opts.work_dir)
     return ctx, config
 
 
