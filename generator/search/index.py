@@ -46,7 +46,6 @@ import json
 import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from itertools import chain
 
 import numpy as np
 
@@ -115,22 +114,39 @@ def encode_docs(ids: np.ndarray, n: int) -> str:
     shorter, else 'd' + base64 of the gaps between positions (first: the
     position itself; then next - previous - 1) as unsigned LEB128 varints.
     """
+    return encode_groups(np.asarray(ids, dtype=np.int64), [0, len(ids)], n)[0]
+
+
+def encode_groups(ids: np.ndarray, bounds: list[int], n: int) -> list[str]:
+    """encode_docs of ``ids[bounds[i]:bounds[i + 1]]`` for every i, in one pass of numpy
+    (thousands of short lists: numpy's overhead per call was most of the work)."""
     ids = np.asarray(ids, dtype=np.int64)
-    gaps = np.diff(ids, prepend=-1) - 1
+    edges = np.asarray(bounds, dtype=np.int64)
+    firsts = edges[:-1][np.diff(edges) > 0]
+    prev = np.empty_like(ids)
+    prev[1:] = ids[:-1]
+    prev[firsts] = -1
+    gaps = ids - prev - 1
     # bytes per gap: 1 below 2^7, 2 below 2^14, ...
     nbytes = 1 + (gaps >= 1 << 7).astype(np.int64) + (gaps >= 1 << 14) + (gaps >= 1 << 21) + (gaps >= 1 << 28)
-    if int(nbytes.sum()) >= (n + 7) // 8:
-        bits = np.zeros(n, dtype=np.uint8)
-        bits[ids] = 1
-        return "b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
+    ends = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(nbytes)))
     # Every gap's bytes, low 7 bits first, the high bit set on all but its last.
-    total = int(nbytes.sum())
-    at = np.repeat(np.cumsum(nbytes) - nbytes, nbytes)
-    nth = np.arange(total, dtype=np.int64) - at  # which byte of its gap
+    nth = np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends[:-1], nbytes)  # which byte of its gap
     shifted = np.repeat(gaps, nbytes) >> (7 * nth)
     more = nth < np.repeat(nbytes, nbytes) - 1
-    out = ((shifted & 0x7F) | (more.astype(np.int64) << 7)).astype(np.uint8)
-    return "d" + base64.b64encode(out.tobytes()).decode("ascii")
+    raw = ((shifted & 0x7F) | (more.astype(np.int64) << 7)).astype(np.uint8).tobytes()
+    at = ends[edges].tolist()  # each list's varints in raw
+    bitmap_size = (n + 7) // 8
+    out = []
+    for k in range(len(edges) - 1):
+        a, b = at[k], at[k + 1]
+        if b - a >= bitmap_size:
+            bits = np.zeros(n, dtype=np.uint8)
+            bits[ids[int(edges[k]):int(edges[k + 1])]] = 1
+            out.append("b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii"))
+        else:
+            out.append("d" + base64.b64encode(raw[a:b]).decode("ascii"))
+    return out
 
 
 def decode_docs(code: str, n: int) -> list[int]:
@@ -512,14 +528,14 @@ def _rare_forms(tok: Analysis, n: int, rank: np.ndarray, cap: int) -> dict[int, 
     form_term = tok.form_term
     nforms = np.bincount(form_term, minlength=len(tok.vocab))
     # The most common form of every term: sort by (term, -papers, form) and take each term's first.
-    fterm, fcount = tok.form_term.tolist(), fdf.tolist()
-    by = sorted(range(len(tok.forms)), key=lambda f: (fterm[f], -fcount[f], tok.forms[f]))
-    major = np.zeros(len(tok.forms), dtype=bool)
-    last = -1
-    for f in by:
-        if fterm[f] != last:
-            major[f] = True
-            last = fterm[f]
+    nf = len(tok.forms)
+    alpha = np.empty(nf, dtype=np.int64)
+    alpha[sorted(range(nf), key=tok.forms.__getitem__)] = np.arange(nf, dtype=np.int64)
+    by = np.lexsort((alpha, -fdf, form_term))
+    first = np.ones(nf, dtype=bool)
+    first[1:] = form_term[by][1:] != form_term[by][:-1]
+    major = np.zeros(nf, dtype=bool)
+    major[by[first]] = True
     listed = (~major) & (nforms[form_term] > 1) & (fdf <= cap) & (fdf > 0)
     if not listed.any():
         return {}
@@ -529,12 +545,11 @@ def _rare_forms(tok: Analysis, n: int, rank: np.ndarray, cap: int) -> dict[int, 
     del fdoc, sel
     order = np.lexsort((ds, fs))
     fs, ds = fs[order], ds[order]
-    bounds = np.flatnonzero(np.diff(fs)) + 1
+    bounds = [0, *(np.flatnonzero(np.diff(fs)) + 1).tolist(), len(fs)]
     out: dict[int, list[tuple[str, str]]] = {}
-    for a, b in zip(np.concatenate(([0], bounds)).tolist(), np.concatenate((bounds, [len(fs)])).tolist(),
-                    strict=True):
+    for a, code in zip(bounds[:-1], encode_groups(ds, bounds, n), strict=True):
         f = int(fs[a])
-        out.setdefault(int(rank[form_term[f]]), []).append((tok.forms[f], encode_docs(ds[a:b], n)))
+        out.setdefault(int(rank[form_term[f]]), []).append((tok.forms[f], code))
     for v in out.values():
         v.sort()
     return out
@@ -558,16 +573,22 @@ class _ShardWriter:
         self.doc, self.fld, self.milli, self.full, self.forms = doc, fld, milli, full, forms
         refs = [ref(i) for i in range(n)]
         self.ref_keys = _objects([f'"{r}":{{}}' for r in refs])  # a paper in a field of the inverted index
-        # Weights by thousandths (a dense table: at most a few hundred thousand, see _round3).
-        values = np.unique(milli).tolist()
-        self.weights = np.empty(values[-1] + 1 if values else 0, dtype=object)
-        self.weights[values] = [repr(m / 1000.0) for m in values]
-        # Field vectors are sorted by field name ("a/..." before "b/..."), then paper; the head
-        # of each, with the end of the one before it, is made once for every field and paper.
+        # Field vectors are made as bytes by numpy: each posting's text is its vector's head (for
+        # the first posting of a vector) or a comma, its term index and a comma, and its weight,
+        # each taken from a table of NUL-padded strings; the NULs are then dropped (JSON text
+        # holds none).  A vector's head, with the end of the one before it, is made once for
+        # every field and paper: vectors are sorted by field name ("a/..." before "b/..."), then paper.
         names = sorted(FIELDS)
         self.name_rank = np.array([names.index(f) for f in FIELDS], dtype=np.int64)
-        self.vector_heads = _objects([f']],["{f}/{r}",[' for f in names for r in refs])
-        self.indexes: list[str] = []  # str(k) + ",", for the term indexes k of a shard
+        self.comma = len(FIELDS) * n  # the "head" of every posting but a vector's first
+        self.heads = np.array([f']],["{f}/{r}",['.encode("ascii") for f in names for r in refs] + [b","])
+        # Weights by thousandths (a dense table: at most a few hundred thousand, see _round3).
+        values = np.flatnonzero(np.bincount(milli)).tolist() if len(milli) else []
+        weights = [b""] * (values[-1] + 1 if values else 0)
+        for m in values:
+            weights[m] = repr(m / 1000.0).encode("ascii")
+        self.weights = np.array(weights, dtype=bytes) if weights else np.zeros(0, dtype="S1")
+        self.indexes = np.zeros(0, dtype="S1")  # b"k," for the term indexes k of a shard
 
     def shard(self, chunk: list[int]) -> bytes:
         """One lunr.js serialized index holding the terms ranked ``chunk`` (in order, contiguous in the entries)."""
@@ -584,8 +605,8 @@ class _ShardWriter:
         dd = self.doc[a:b].astype(np.int64)
         ff = self.fld[a:b].astype(np.int64)
         mm = self.milli[a:b]
-        while len(self.indexes) < nk:
-            self.indexes.append(f"{len(self.indexes)},")
+        if len(self.indexes) < nk:
+            self.indexes = np.array([f"{k},".encode("ascii") for k in range(2 * nk)])
 
         # Inverted index: term by term, field by field (FIELDS order), papers in order.  Within a
         # term the postings go paper by paper, field by field: a stable sort by field regroups them.
@@ -611,21 +632,19 @@ class _ShardWriter:
         rank, dd, kk, mm = rank[order], dd[order], kk[order], mm[order]
         new = np.ones(len(order), dtype=bool)
         new[1:] = (rank[1:] != rank[:-1]) | (dd[1:] != dd[:-1])
-        seps = np.full(len(order), ",", dtype=object)
+        head = np.full(len(order), self.comma, dtype=np.int64)
         at = np.flatnonzero(new)
-        seps[at] = self.vector_heads[rank[at] * self.n + dd[at]]
+        head[at] = rank[at] * self.n + dd[at]
+        parts = [table[i] for table, i in ((self.heads, head), (self.indexes, kk), (self.weights, mm))]
+        padded = np.concatenate([p.view(np.uint8).reshape(len(order), p.itemsize) for p in parts], axis=1)
+        vectors = padded.tobytes().replace(b"\0", b"")[3:]  # the first vector: no "]]," before it
         if len(at):
-            seps[0] = seps[0][3:]  # the first vector: no "]]," before it
-        idx = _objects(self.indexes)[kk]
-        wts = self.weights[mm]
-        vectors = "".join(chain.from_iterable(zip(seps.tolist(), idx.tolist(), wts.tolist(), strict=True)))
-        if len(at):
-            vectors += "]]"
+            vectors += b"]]"
         fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
-        text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{vectors}],'
-                f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
+        head_text = f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":['
+        tail = (f'],"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
                 f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
-        return text.encode("utf-8")
+        return b"".join((head_text.encode("utf-8"), vectors, tail.encode("utf-8")))
 
 
 def _objects(values: list[str]) -> np.ndarray:
