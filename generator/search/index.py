@@ -347,7 +347,12 @@ def _round3(w: np.ndarray) -> np.ndarray:
     scaled = w * 1000.0
     milli = np.rint(scaled).astype(np.int64)
     # rint of the scaled float can differ from Python's exact rounding only next to a half.
-    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    frac = np.floor(scaled)
+    np.subtract(scaled, frac, out=frac)
+    frac -= 0.5
+    np.abs(frac, out=frac)
+    near = np.flatnonzero(frac < 1e-6)
+    del scaled, frac
     for j in near.tolist():
         milli[j] = round(round(float(w[j]), 3) * 1000)
     return milli
@@ -401,10 +406,25 @@ def _build(tok: Analysis, opts: IndexOptions, built: BuiltIndex) -> Iterator[byt
     fboost = np.array([BOOSTS[f] for f in FIELDS], dtype=np.float64)
 
     # lunr's BM25, in the very order of operations of the plain builder (same floats, bit for bit).
+    # In place, as far as it goes: a million entries make each temporary 8 MB of fresh memory.
+    # K1 * ((1 - B) + B * len / avg):
+    norm = lens[fld, doc]
+    norm *= B
+    norm /= avg[fld]
+    norm += 1 - B
+    norm *= K1
+    # idf * (K1 + 1) * tf / (norm + tf) * (field boost * paper boost):
     tf = tok.tf.astype(np.float64)
-    norm = K1 * ((1 - B) + B * lens[fld, doc] / avg[fld])
-    w = idf[term] * (K1 + 1) * tf / (norm + tf) * (fboost[fld] * boosts[doc])
+    w = idf[term]
+    w *= K1 + 1
+    w *= tf
+    norm += tf
+    w /= norm
     del tf, norm, lens
+    boost = fboost[fld]
+    boost *= boosts[doc]
+    w *= boost
+    del boost
 
     keep, partial_ids = _trim_bodies(w, term, doc, fld, vocab, n, opts.body_terms)
     milli = _round3(w).astype(np.int32)
