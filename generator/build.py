@@ -114,7 +114,7 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
     if assets.is_dir():
         extras["site_assets"] = str(assets)
     extras["content_dir"] = str(opts.content)  # reading lists live beside the records
-    if opts.incremental:  # where add-ons keep caches between builds (not an input of any page)
+    if opts.incremental:  # where add-ons keep what they made for the next build (not an input of any page)
         extras["_work_dir"] = str(opts.work_dir)
     with _timed(report, "catalog"):
         rules = load_rules(opts.config_dir / "topics.yaml")

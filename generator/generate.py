@@ -25,7 +25,7 @@ from .pages import listings
 from .pages.author import author_page
 from .pages.common import Context, Page
 from .pages.paper import paper_page
-from .writer import save_pickle, write_if_changed
+from .writer import save_pickle, write_file, write_if_changed
 
 # Add-ons (search, feeds, exports, ...) register page producers here; each is
 # called with the context and yields Pages, (path, bytes) side files, or Units
@@ -293,10 +293,15 @@ class _DocsIndex:
         Reads ``old`` only, so worker processes can call it side by side."""
         data = content.encode("utf-8") if isinstance(content, str) else content
         digest = hashlib.blake2b(data, digest_size=16).digest()
-        old = self.old.get(rel_path)
-        if old is not None and old[2] == digest and self.as_left(rel_path) is not None:
-            return old, False
-        written = write_if_changed(Path(self._base + rel_path), data)
+        left = self.as_left(rel_path)
+        if left is not None and left[2] == digest:
+            return left, False
+        path = Path(self._base + rel_path)
+        if left is not None:  # the file holds what its hash says, and these bytes hash otherwise: no need to read it
+            write_file(path, data)
+            written = True
+        else:
+            written = write_if_changed(path, data)
         st = os.stat(self._base + rel_path)
         return (st.st_size, st.st_mtime_ns, digest), written
 

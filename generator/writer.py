@@ -33,7 +33,12 @@ def write_if_changed(path: Path, content: str | bytes) -> bool:
             return False
     except FileNotFoundError:
         path.parent.mkdir(parents=True, exist_ok=True)
+    write_file(path, data)
+    return True
+
+
+def write_file(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` (its folder exists) through a temporary file and a rename."""
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     tmp.write_bytes(data)
     os.replace(tmp, path)
-    return True

@@ -113,18 +113,21 @@ def stall():
     marker.touch()
     time.sleep(120)
 
-def after(module, name, n):
-    orig, count = getattr(module, name), [0]
-    def wrapped(*a, **k):
-        count[0] += 1
-        if count[0] == n:
-            stall()
-        return orig(*a, **k)
-    setattr(module, name, wrapped)
+def after(module, names, n):
+    count = [0]  # calls of any of ``names``
+    def wrap(orig):
+        def wrapped(*a, **k):
+            count[0] += 1
+            if count[0] == n:
+                stall()
+            return orig(*a, **k)
+        return wrapped
+    for name in names.split():
+        setattr(module, name, wrap(getattr(module, name)))
 
 if point == "docs":
     import generator.generate as g
-    after(g, "write_if_changed", 10)
+    after(g, "write_if_changed write_file", 10)  # write_file: a file known to change
 elif point == "mkdocs":
     import mkdocs.utils as mu
     after(mu, "write_file", 10)

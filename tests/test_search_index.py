@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import bisect
 import json
 import re
@@ -9,6 +10,8 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.search.index import IndexOptions, SearchDoc, build_index, decode_docs, encode_docs, ref
 from generator.search.producer import lunr_js, search_files
@@ -466,3 +469,38 @@ def test_exact_title_files_hold_every_paper_under_its_title_hash():
             assert h % buckets == k and h == title_hash(title_key(papers[i].title))
             seen.append(i)
     assert sorted(seen) == list(range(300))
+
+
+def _plain_encode(ids: list[int], n: int) -> str:
+    """encode_docs as first written: gaps as varints in a Python loop, or the bitmap when shorter."""
+    out = bytearray()
+    prev = -1
+    for i in ids:
+        g = i - prev - 1
+        prev = i
+        while g >= 0x80:
+            out.append(g & 0x7F | 0x80)
+            g >>= 7
+        out.append(g)
+    if len(out) >= (n + 7) // 8:
+        bits = bytearray((n + 7) // 8)
+        for i in ids:
+            bits[i >> 3] |= 1 << (i & 7)
+        return "b" + base64.b64encode(bytes(bits)).decode("ascii")
+    return "d" + base64.b64encode(bytes(out)).decode("ascii")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 300_000).flatmap(
+    lambda n: st.tuples(st.just(n), st.lists(st.sets(st.integers(0, n - 1), max_size=60), max_size=8))))
+def test_paper_lists_encoded_together_are_each_encoded_as_alone(case):
+    from generator.search.index import encode_groups
+
+    n, lists = case
+    ordered = [sorted(ids) for ids in lists]
+    bounds = [0]
+    for ids in ordered:
+        bounds.append(bounds[-1] + len(ids))
+    codes = encode_groups([i for ids in ordered for i in ids], bounds, n)
+    assert codes == [_plain_encode(ids, n) for ids in ordered]
+    assert [decode_docs(c, n) for c in codes] == ordered

@@ -114,21 +114,39 @@ def encode_docs(ids: np.ndarray, n: int) -> str:
     shorter, else 'd' + base64 of the gaps between positions (first: the
     position itself; then next - previous - 1) as unsigned LEB128 varints.
     """
+    return encode_groups(np.asarray(ids, dtype=np.int64), [0, len(ids)], n)[0]
+
+
+def encode_groups(ids: np.ndarray, bounds: list[int], n: int) -> list[str]:
+    """encode_docs of ``ids[bounds[i]:bounds[i + 1]]`` for every i, in one pass of numpy
+    (thousands of short lists: numpy's overhead per call was most of the work)."""
     ids = np.asarray(ids, dtype=np.int64)
-    gaps = np.diff(ids, prepend=-1) - 1
+    edges = np.asarray(bounds, dtype=np.int64)
+    firsts = edges[:-1][np.diff(edges) > 0]
+    prev = np.empty_like(ids)
+    prev[1:] = ids[:-1]
+    prev[firsts] = -1
+    gaps = ids - prev - 1
     # bytes per gap: 1 below 2^7, 2 below 2^14, ...
     nbytes = 1 + (gaps >= 1 << 7).astype(np.int64) + (gaps >= 1 << 14) + (gaps >= 1 << 21) + (gaps >= 1 << 28)
-    if int(nbytes.sum()) >= (n + 7) // 8:
-        bits = np.zeros(n, dtype=np.uint8)
-        bits[ids] = 1
-        return "b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii")
-    out = bytearray()
-    for g in gaps.tolist():
-        while g >= 0x80:
-            out.append(g & 0x7F | 0x80)
-            g >>= 7
-        out.append(g)
-    return "d" + base64.b64encode(bytes(out)).decode("ascii")
+    ends = np.concatenate((np.zeros(1, dtype=np.int64), np.cumsum(nbytes)))
+    # Every gap's bytes, low 7 bits first, the high bit set on all but its last.
+    nth = np.arange(int(ends[-1]), dtype=np.int64) - np.repeat(ends[:-1], nbytes)  # which byte of its gap
+    shifted = np.repeat(gaps, nbytes) >> (7 * nth)
+    more = nth < np.repeat(nbytes, nbytes) - 1
+    raw = ((shifted & 0x7F) | (more.astype(np.int64) << 7)).astype(np.uint8).tobytes()
+    at = ends[edges].tolist()  # each list's varints in raw
+    bitmap_size = (n + 7) // 8
+    out = []
+    for k in range(len(edges) - 1):
+        a, b = at[k], at[k + 1]
+        if b - a >= bitmap_size:
+            bits = np.zeros(n, dtype=np.uint8)
+            bits[ids[int(edges[k]):int(edges[k + 1])]] = 1
+            out.append("b" + base64.b64encode(np.packbits(bits, bitorder="little").tobytes()).decode("ascii"))
+        else:
+            out.append("d" + base64.b64encode(raw[a:b]).decode("ascii"))
+    return out
 
 
 def decode_docs(code: str, n: int) -> list[int]:
@@ -148,30 +166,112 @@ def decode_docs(code: str, n: int) -> list[int]:
     return out
 
 
-class _Tokens:
-    """Pass 1: every paper's terms per field, as flat integer arrays (no per-paper objects).
+@dataclass
+class Analysis:
+    """Pass 1's result: every paper's terms per field, as flat integer arrays (no per-paper objects).
 
     Entry j is one (paper, field, term) with its count; entries go paper by
-    paper, field by field in FIELDS order, terms in first-seen order.
+    paper, field by field in FIELDS order.  Term and form ids are positions
+    in ``vocab`` and ``forms``, in no particular order: the index does not
+    depend on them, so one analysis can be kept and the next build analyse
+    only the papers that changed (``take``).
     """
 
-    def __init__(self) -> None:
-        self.vocab: list[str] = []  # term id -> term
-        self.forms: list[str] = []  # form id -> written form
-        self.form_term = array.array("i")  # form id -> term id
-        self.df = array.array("i")  # term id -> papers holding it (any field)
+    vocab: list[str]  # term id -> term
+    forms: list[str]  # form id -> written form
+    form_term: np.ndarray  # form id -> term id (int32)
+    term: np.ndarray  # per entry (int32)
+    tf: np.ndarray  # per entry (int32)
+    field: np.ndarray  # per entry (int8)
+    doc_end: np.ndarray  # paper -> end of its entries (int64)
+    flen: np.ndarray  # field lengths, (len(FIELDS), papers) (int32)
+    doc_forms: np.ndarray  # the forms each paper holds, paper by paper (int32)
+    forms_end: np.ndarray  # paper -> end of its forms (int64)
+    years: list[int | None]
+    upvotes: list[int | None]
+
+    @property
+    def n(self) -> int:
+        return len(self.years)
+
+    def take(self, src: list[int], fresh: Iterable[SearchDoc]) -> Analysis:
+        """The analysis of another list of papers: paper i is this one's paper ``src[i]``, or when
+        ``src[i]`` < 0 the next of ``fresh``, analysed now."""
+        tok = _Tokens(self)
+        for one in fresh:
+            tok.add(one)
+        new = tok.finish()
+        which = np.asarray(src, dtype=np.int64).reshape(-1)
+        miss = which < 0
+        if int(miss.sum()) != new.n:
+            raise ValueError(f"{int(miss.sum())} papers to analyse, {new.n} given")
+        which[miss] = self.n + np.arange(new.n, dtype=np.int64)  # fresh papers follow the kept ones
+        idx, doc_end = _ragged(which, self.doc_end, new.doc_end)
+        fidx, forms_end = _ragged(which, self.forms_end, new.forms_end)
+        both = [*self.years, *new.years], [*self.upvotes, *new.upvotes]
+        out = Analysis(
+            new.vocab, new.forms, new.form_term,
+            np.concatenate((self.term, new.term))[idx], np.concatenate((self.tf, new.tf))[idx],
+            np.concatenate((self.field, new.field))[idx], doc_end,
+            np.concatenate((self.flen, new.flen), axis=1)[:, which], np.concatenate((self.doc_forms, new.doc_forms))[fidx],
+            forms_end, [both[0][i] for i in which.tolist()], [both[1][i] for i in which.tolist()])
+        out._drop_unused()
+        return out
+
+    def _drop_unused(self) -> None:
+        """Forget the terms and forms of papers no longer here, so that kept analyses do not grow."""
+        used_forms = np.bincount(self.doc_forms, minlength=len(self.forms)) > 0
+        if used_forms.all():
+            return
+        used_terms = np.zeros(len(self.vocab), dtype=bool)
+        used_terms[self.form_term[used_forms]] = True  # every entry's term came with one of its paper's forms
+        new_form = np.cumsum(used_forms, dtype=np.int64) - 1
+        new_term = np.cumsum(used_terms, dtype=np.int64) - 1
+        self.vocab = [t for t, u in zip(self.vocab, used_terms.tolist(), strict=True) if u]
+        self.forms = [f for f, u in zip(self.forms, used_forms.tolist(), strict=True) if u]
+        self.form_term = new_term[self.form_term[used_forms]].astype(np.int32)
+        self.term = new_term[self.term].astype(np.int32)
+        self.doc_forms = new_form[self.doc_forms].astype(np.int32)
+
+
+def _ragged(which: np.ndarray, ends_a: np.ndarray, ends_b: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows given by end offsets in two arrays, laid end to end: the positions of rows ``which`` (in
+    the two arrays concatenated, b's rows numbered after a's) and the new end offsets."""
+    ends = np.concatenate((ends_a, ends_b + (ends_a[-1] if len(ends_a) else 0))).astype(np.int64)
+    begins = np.concatenate((np.zeros(1, dtype=np.int64), ends[:-1]))
+    lens = ends[which] - begins[which]
+    out_end = np.cumsum(lens)
+    idx = np.repeat(begins[which] - (out_end - lens), lens) + np.arange(int(out_end[-1]) if len(out_end) else 0)
+    return idx, out_end
+
+
+def analyse(docs: Iterable[SearchDoc]) -> Analysis:
+    """Pass 1 over ``docs`` (see Analysis)."""
+    tok = _Tokens()
+    for one in docs:
+        tok.add(one)
+    return tok.finish()
+
+
+class _Tokens:
+    """Makes an Analysis, paper by paper, in growing arrays (``base``: share its term and form ids)."""
+
+    def __init__(self, base: Analysis | None = None) -> None:
+        self.vocab: list[str] = list(base.vocab) if base else []
+        self.forms: list[str] = list(base.forms) if base else []
+        self.form_term = array.array("i", base.form_term.tobytes() if base else b"")
         self.term = array.array("i")
         self.tf = array.array("i")
         self.field = array.array("b")
-        self.doc_end = array.array("q")  # paper -> end of its entries
-        self.flen = [array.array("i") for _ in FIELDS]  # field lengths per paper
-        self.doc_forms = array.array("i")  # the forms each paper holds, paper by paper
+        self.doc_end = array.array("q")
+        self.flen = [array.array("i") for _ in FIELDS]
+        self.doc_forms = array.array("i")
         self.forms_end = array.array("q")
         self.years: list[int | None] = []
         self.upvotes: list[int | None] = []
         self._words: dict[str, tuple[int, int]] = {}  # lower-cased word -> (term id, form id), (-1, -1) if dropped
-        self._term_ids: dict[str, int] = {}
-        self._form_ids: dict[str, int] = {}
+        self._term_ids: dict[str, int] = {t: i for i, t in enumerate(self.vocab)}
+        self._form_ids: dict[str, int] = {f: i for i, f in enumerate(self.forms)}
 
     def _ids(self, word: str) -> tuple[int, int]:
         w = form(word)
@@ -184,7 +284,6 @@ class _Tokens:
             if tid is None:
                 tid = self._term_ids[t] = len(self.vocab)
                 self.vocab.append(t)
-                self.df.append(0)
             f = self._form_ids[w] = len(self.forms)
             self.forms.append(w)
             self.form_term.append(tid)
@@ -192,7 +291,6 @@ class _Tokens:
 
     def add(self, doc: SearchDoc) -> None:
         cache, ids = self._words, self._ids
-        seen_terms: set[int] = set()
         seen_forms: set[int] = set()
         for f, values in enumerate(((doc.title,), doc.authors, doc.meta, (doc.body,))):
             counts: dict[int, int] = {}
@@ -214,15 +312,21 @@ class _Tokens:
             self.term.extend(counts)
             self.tf.extend(counts.values())
             self.field.extend([f] * len(counts))
-            seen_terms.update(counts)
         self.doc_end.append(len(self.term))
-        df = self.df
-        for t in seen_terms:
-            df[t] += 1
         self.doc_forms.extend(seen_forms)
         self.forms_end.append(len(self.doc_forms))
         self.years.append(doc.year)
         self.upvotes.append(doc.upvotes)
+
+    def finish(self) -> Analysis:
+        def arr(a: array.array, dtype: type) -> np.ndarray:
+            return np.frombuffer(a, dtype=dtype) if len(a) else np.zeros(0, dtype=dtype)
+
+        n = len(self.years)
+        flen = np.array([arr(a, np.int32) for a in self.flen], dtype=np.int32).reshape(len(FIELDS), n)
+        return Analysis(self.vocab, self.forms, arr(self.form_term, np.int32), arr(self.term, np.int32),
+                        arr(self.tf, np.int32), arr(self.field, np.int8), arr(self.doc_end, np.int64), flen,
+                        arr(self.doc_forms, np.int32), arr(self.forms_end, np.int64), self.years, self.upvotes)
 
 
 def _doc_boosts(years: list[int | None], upvotes: list[int | None]) -> list[float]:
@@ -243,7 +347,12 @@ def _round3(w: np.ndarray) -> np.ndarray:
     scaled = w * 1000.0
     milli = np.rint(scaled).astype(np.int64)
     # rint of the scaled float can differ from Python's exact rounding only next to a half.
-    near = np.flatnonzero(np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6)
+    frac = np.floor(scaled)
+    np.subtract(scaled, frac, out=frac)
+    frac -= 0.5
+    np.abs(frac, out=frac)
+    near = np.flatnonzero(frac < 1e-6)
+    del scaled, frac
     for j in near.tolist():
         milli[j] = round(round(float(w[j]), 3) * 1000)
     return milli
@@ -256,69 +365,90 @@ def build_index(docs: Iterable[SearchDoc], opts: IndexOptions | None = None) -> 
     return built
 
 
-def shard_files(docs: Iterable[SearchDoc], opts: IndexOptions | None, built: BuiltIndex) -> Iterator[bytes]:
-    """The shards for ``docs``, one at a time; ``built`` gets the bounds and counts as they are made."""
+def shard_files(docs: Iterable[SearchDoc] | Analysis, opts: IndexOptions | None, built: BuiltIndex) -> Iterator[bytes]:
+    """The shards for ``docs`` (or their analysis), one at a time; ``built`` gets the bounds and counts
+    as they are made."""
     opts = opts or IndexOptions()
     # Millions of array items and few objects: the cyclic GC only slows this down.
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        yield from _build(docs, opts, built)
+        yield from _build(docs if isinstance(docs, Analysis) else analyse(docs), opts, built)
     finally:
         if was_enabled:
             gc.enable()
 
 
-def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> Iterator[bytes]:
-    tok = _Tokens()
-    for one in docs:
-        tok.add(one)
-    n = len(tok.years)
+def _build(tok: Analysis, opts: IndexOptions, built: BuiltIndex) -> Iterator[bytes]:
+    n = tok.n
     vocab = tok.vocab
     nterms = len(vocab)
-
-    # Global statistics: document frequency over all fields, mean field lengths.
-    lens = np.array([np.frombuffer(a, dtype=np.int32) if n else np.zeros(0, np.int32) for a in tok.flen],
-                    dtype=np.float64).reshape(len(FIELDS), n)
-    avg = np.array([(float(lens[f].sum()) / n if n else 0.0) or 1.0 for f in range(len(FIELDS))])
-    idf = np.array([math.log(1 + abs((n - c + 0.5) / (c + 0.5))) for c in tok.df], dtype=np.float64)
-    boosts = np.array(_doc_boosts(tok.years, tok.upvotes), dtype=np.float64)
-    fboost = np.array([BOOSTS[f] for f in FIELDS], dtype=np.float64)
-
-    term = np.frombuffer(tok.term, dtype=np.int32)
-    fld = np.frombuffer(tok.field, dtype=np.int8)
+    term, fld = tok.term, tok.field
     doc = _owners(tok.doc_end)
-    # lunr's BM25, in the very order of operations of the plain builder (same floats, bit for bit).
-    tf = np.frombuffer(tok.tf, dtype=np.int32).astype(np.float64)
-    norm = K1 * ((1 - B) + B * lens[fld, doc] / avg[fld])
-    w = idf[term] * (K1 + 1) * tf / (norm + tf) * (fboost[fld] * boosts[doc])
-    del tf, norm, lens
-
-    keep, partial_ids = _trim_bodies(w, term, doc, fld, vocab, n, opts.body_terms)
-    milli = _round3(w).astype(np.int32)
-    del w
 
     # Entries grouped by term, terms in sorted order; within a term by paper, then field (the pass order).
     by_rank = sorted(range(nterms), key=vocab.__getitem__)  # rank -> term id
     rank = np.empty(nterms, dtype=np.int32)
     rank[by_rank] = np.arange(nterms, dtype=np.int32)
-    order = np.argsort(rank[term], kind="stable")
+    order = _stable_order(rank[term])
+
+    # Global statistics: document frequency over all fields (the papers in each term's group), mean
+    # field lengths.
+    t_sorted, d_sorted = term[order], doc[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (t_sorted[1:] != t_sorted[:-1]) | (d_sorted[1:] != d_sorted[:-1])
+    df = np.bincount(t_sorted[first], minlength=nterms).tolist()
+    del t_sorted, d_sorted, first
+    lens = tok.flen.astype(np.float64)
+    avg = np.array([(float(lens[f].sum()) / n if n else 0.0) or 1.0 for f in range(len(FIELDS))])
+    idf = np.array([math.log(1 + abs((n - c + 0.5) / (c + 0.5))) for c in df], dtype=np.float64)
+    boosts = np.array(_doc_boosts(tok.years, tok.upvotes), dtype=np.float64)
+    fboost = np.array([BOOSTS[f] for f in FIELDS], dtype=np.float64)
+
+    # lunr's BM25, in the very order of operations of the plain builder (same floats, bit for bit).
+    # In place, as far as it goes: a million entries make each temporary 8 MB of fresh memory.
+    # K1 * ((1 - B) + B * len / avg):
+    norm = lens[fld, doc]
+    norm *= B
+    norm /= avg[fld]
+    norm += 1 - B
+    norm *= K1
+    # idf * (K1 + 1) * tf / (norm + tf) * (field boost * paper boost):
+    tf = tok.tf.astype(np.float64)
+    w = idf[term]
+    w *= K1 + 1
+    w *= tf
+    norm += tf
+    w /= norm
+    del tf, norm, lens
+    boost = fboost[fld]
+    boost *= boosts[doc]
+    w *= boost
+    del boost
+
+    keep, partial_ids = _trim_bodies(w, term, doc, fld, vocab, n, opts.body_terms)
+    milli = _round3(w).astype(np.int32)
+    del w
+
     term, doc, fld, milli, keep = term[order], doc[order], fld[order], milli[order], keep[order]
     del order
     starts = np.searchsorted(rank[term], np.arange(nterms + 1, dtype=np.int32))  # by rank
     # Trim 2: a term in more than posting_cap papers keeps the papers with the highest summed weight.
     full: dict[int, str] = {}  # rank -> every paper holding a term that lost postings
-    for r in range(nterms):
+    # Only terms with more entries than the cap, or that lost postings to trim 1, have anything to do.
+    todo = np.union1d(np.flatnonzero(np.diff(starts) > opts.posting_cap),
+                      rank[np.fromiter(partial_ids, dtype=np.int64, count=len(partial_ids))])
+    for r in todo.tolist():
         a, b = int(starts[r]), int(starts[r + 1])
         if b - a <= opts.posting_cap:  # fewer entries than the cap: fewer papers too
             if a < b and int(term[a]) in partial_ids:
-                full[r] = encode_docs(np.unique(doc[a:b]), n)
+                full[r] = encode_docs(_distinct(doc[a:b]), n)
             continue
         live = keep[a:b]
-        held = np.unique(doc[a:b][live])  # papers with postings left after trim 1
+        held = _distinct(doc[a:b][live])  # papers with postings left after trim 1
         if len(held) <= opts.posting_cap:
             if int(term[a]) in partial_ids:
-                full[r] = encode_docs(np.unique(doc[a:b]), n)
+                full[r] = encode_docs(_distinct(doc[a:b]), n)
             continue
         # Sum of the rounded weights, field by field, as the plain builder adds them.
         total = np.zeros(len(held), dtype=np.float64)
@@ -330,7 +460,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
         best = held[np.lexsort((held, -total))[:opts.posting_cap]]
         keep[a:b] &= np.isin(doc[a:b], best)
         partial_ids.add(int(term[a]))
-        full[r] = encode_docs(np.unique(doc[a:b]), n)
+        full[r] = encode_docs(_distinct(doc[a:b]), n)
         del held, total, group, vals, live
 
     forms = _rare_forms(tok, n, rank, opts.posting_cap)
@@ -343,7 +473,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
     term_k, doc_k, fld_k, milli_k = term[kept], doc[kept], fld[kept], milli[kept]
     del term, doc, fld, milli, keep, kept
     kstarts = np.searchsorted(rank[term_k], np.arange(nterms + 1, dtype=np.int32))
-    refs = [ref(i) for i in range(n)]
+    writer = _ShardWriter(n, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, full, forms)
     chunk: list[int] = []  # ranks
     size = 0
     for r in range(nterms):
@@ -356,7 +486,7 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
         cost = len(t) + 40 + 22 * count
         if chunk and size + cost > opts.shard_bytes:
             built.bounds.append(vocab[by_rank[chunk[0]]])
-            yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
+            yield writer.shard(chunk)
             chunk, size = [], 0
         chunk.append(r)
         size += cost
@@ -364,12 +494,27 @@ def _build(docs: Iterable[SearchDoc], opts: IndexOptions, built: BuiltIndex) -> 
         built.postings += count
     if chunk or not built.bounds:
         built.bounds.append(vocab[by_rank[chunk[0]]] if chunk else "")
-        yield _shard(chunk, by_rank, vocab, kstarts, doc_k, fld_k, milli_k, refs, full, forms)
+        yield writer.shard(chunk)
 
 
-def _owners(ends: array.array) -> np.ndarray:
+def _stable_order(keys: np.ndarray) -> np.ndarray:
+    """np.argsort(keys, kind="stable") for keys in [0, 2**32): two passes of numpy's radix sort
+    (which it uses for 16-bit keys), four times faster than its merge sort on a million keys."""
+    order = np.argsort((keys & 0xFFFF).astype(np.uint16), kind="stable")
+    if len(keys) and int(keys.max()) >> 16:
+        order = order[np.argsort((keys >> 16).astype(np.uint16)[order], kind="stable")]
+    return order
+
+
+def _distinct(x: np.ndarray) -> np.ndarray:
+    """np.unique(x) for an ``x`` already in order (a term's papers)."""
+    first = np.ones(len(x), dtype=bool)
+    first[1:] = x[1:] != x[:-1]
+    return x[first]
+
+
+def _owners(e: np.ndarray) -> np.ndarray:
     """Per-paper end offsets -> the paper of every entry."""
-    e = np.frombuffer(ends, dtype=np.int64) if len(ends) else np.zeros(0, dtype=np.int64)
     counts = e - np.concatenate((np.zeros(1, dtype=np.int64), e[:-1]))
     return np.repeat(np.arange(len(e), dtype=np.int32), counts)
 
@@ -395,22 +540,22 @@ def _trim_bodies(w: np.ndarray, term: np.ndarray, doc: np.ndarray, fld: np.ndarr
     return keep, partial
 
 
-def _rare_forms(tok: _Tokens, n: int, rank: np.ndarray, cap: int) -> dict[int, list[tuple[str, str]]]:
+def _rare_forms(tok: Analysis, n: int, rank: np.ndarray, cap: int) -> dict[int, list[tuple[str, str]]]:
     """term rank -> [(form, encoded papers)] for its written forms other than its most common one
     (ties: the first in order), found in at most ``cap`` papers; terms with one form have none."""
-    fdoc_forms = np.frombuffer(tok.doc_forms, dtype=np.int32)
+    fdoc_forms = tok.doc_forms
     fdf = np.bincount(fdoc_forms, minlength=len(tok.forms))
-    form_term = np.frombuffer(tok.form_term, dtype=np.int32)
+    form_term = tok.form_term
     nforms = np.bincount(form_term, minlength=len(tok.vocab))
     # The most common form of every term: sort by (term, -papers, form) and take each term's first.
-    fterm, fcount = tok.form_term.tolist(), fdf.tolist()
-    by = sorted(range(len(tok.forms)), key=lambda f: (fterm[f], -fcount[f], tok.forms[f]))
-    major = np.zeros(len(tok.forms), dtype=bool)
-    last = -1
-    for f in by:
-        if fterm[f] != last:
-            major[f] = True
-            last = fterm[f]
+    nf = len(tok.forms)
+    alpha = np.empty(nf, dtype=np.int64)
+    alpha[sorted(range(nf), key=tok.forms.__getitem__)] = np.arange(nf, dtype=np.int64)
+    by = np.lexsort((alpha, -fdf, form_term))
+    first = np.ones(nf, dtype=bool)
+    first[1:] = form_term[by][1:] != form_term[by][:-1]
+    major = np.zeros(nf, dtype=bool)
+    major[by[first]] = True
     listed = (~major) & (nforms[form_term] > 1) & (fdf <= cap) & (fdf > 0)
     if not listed.any():
         return {}
@@ -420,54 +565,113 @@ def _rare_forms(tok: _Tokens, n: int, rank: np.ndarray, cap: int) -> dict[int, l
     del fdoc, sel
     order = np.lexsort((ds, fs))
     fs, ds = fs[order], ds[order]
-    bounds = np.flatnonzero(np.diff(fs)) + 1
+    bounds = [0, *(np.flatnonzero(np.diff(fs)) + 1).tolist(), len(fs)]
     out: dict[int, list[tuple[str, str]]] = {}
-    for a, b in zip(np.concatenate(([0], bounds)).tolist(), np.concatenate((bounds, [len(fs)])).tolist(),
-                    strict=True):
+    for a, code in zip(bounds[:-1], encode_groups(ds, bounds, n), strict=True):
         f = int(fs[a])
-        out.setdefault(int(rank[form_term[f]]), []).append((tok.forms[f], encode_docs(ds[a:b], n)))
+        out.setdefault(int(rank[form_term[f]]), []).append((tok.forms[f], code))
     for v in out.values():
         v.sort()
     return out
 
 
-def _shard(chunk: list[int], by_rank: list[int], vocab: list[str], starts: np.ndarray, doc: np.ndarray,
-           fld: np.ndarray, milli: np.ndarray, refs: list[str], full: dict[int, str],
-           forms: dict[int, list[tuple[str, str]]]) -> bytes:
-    """One lunr.js serialized index holding the terms ranked ``chunk`` (in order).
+class _ShardWriter:
+    """Shards as lunr.js serialized indexes, written as text directly.
 
-    Written as text directly: json.dumps over millions of tiny dicts was
-    the slowest part of the build.  Refs are [0-9a-z] and field names single
-    letters, so only the terms need JSON escaping.
+    json.dumps over millions of tiny dicts was the slowest part of the
+    build, and so was a Python loop over the postings: a shard's postings
+    are put in order by numpy, every string a posting needs is made once
+    per build (a paper's ref, a rounded weight) and taken by index, and
+    the pieces are joined in one call.  Refs are [0-9a-z] and field names
+    single letters, so only the terms need JSON escaping.
     """
-    inverted = []
-    vectors: dict[tuple[int, int], list[str]] = {}
-    extra_full, extra_forms = [], []
-    for k, r in enumerate(chunk):
-        a, b = int(starts[r]), int(starts[r + 1])
-        by_field: list[list[str]] = [[] for _ in FIELDS]
-        ks = str(k)
-        for d, f, m in zip(doc[a:b].tolist(), fld[a:b].tolist(), milli[a:b].tolist(), strict=True):
-            by_field[f].append(refs[d])
-            vectors.setdefault((f, d), []).append(f"{ks},{m / 1000.0!r}")
-        fields = ",".join(f'"{name}":{{' + ",".join(f'"{x}":{{}}' for x in by_field[f]) + "}"
-                          for f, name in enumerate(FIELDS))
-        t = vocab[by_rank[r]]
-        inverted.append(f'[{_json_str(t)},{{"_index":{k},{fields}}}]')
-        if r in full:
-            extra_full.append(f'[{k},"{full[r]}"]')
-        for w, code in forms.get(r, ()):
-            extra_forms.append(f'[{k},{_json_str(w)},"{code}"]')
-    # lunr expects vector elements sorted by term index: they are, since
-    # terms were visited in order.  Field refs are "field/docRef", sorted by field letter, then paper.
-    order = {f: name for f, name in enumerate(FIELDS)}
-    field_vectors = ",".join(f'["{order[f]}/{refs[d]}",[{",".join(v)}]]'
-                             for (f, d), v in sorted(vectors.items(), key=lambda kv: (order[kv[0][0]], kv[0][1])))
-    fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
-    text = (f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":[{field_vectors}],'
-            f'"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
-            f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
-    return text.encode("utf-8")
+
+    def __init__(self, n: int, by_rank: list[int], vocab: list[str], starts: np.ndarray, doc: np.ndarray,
+                 fld: np.ndarray, milli: np.ndarray, full: dict[int, str],
+                 forms: dict[int, list[tuple[str, str]]]) -> None:
+        self.n, self.by_rank, self.vocab, self.starts = n, by_rank, vocab, starts
+        self.doc, self.fld, self.milli, self.full, self.forms = doc, fld, milli, full, forms
+        refs = [ref(i) for i in range(n)]
+        self.ref_keys = _objects([f'"{r}":{{}}' for r in refs])  # a paper in a field of the inverted index
+        # Field vectors are made as bytes by numpy: each posting's text is its vector's head (for
+        # the first posting of a vector) or a comma, its term index and a comma, and its weight,
+        # each taken from a table of NUL-padded strings; the NULs are then dropped (JSON text
+        # holds none).  A vector's head, with the end of the one before it, is made once for
+        # every field and paper: vectors are sorted by field name ("a/..." before "b/..."), then paper.
+        names = sorted(FIELDS)
+        self.name_rank = np.array([names.index(f) for f in FIELDS], dtype=np.int64)
+        self.comma = len(FIELDS) * n  # the "head" of every posting but a vector's first
+        self.heads = np.array([f']],["{f}/{r}",['.encode("ascii") for f in names for r in refs] + [b","])
+        # Weights by thousandths (a dense table: at most a few hundred thousand, see _round3).
+        values = np.flatnonzero(np.bincount(milli)).tolist() if len(milli) else []
+        weights = [b""] * (values[-1] + 1 if values else 0)
+        for m in values:
+            weights[m] = repr(m / 1000.0).encode("ascii")
+        self.weights = np.array(weights, dtype=bytes) if weights else np.zeros(0, dtype="S1")
+        self.indexes = np.zeros(0, dtype="S1")  # b"k," for the term indexes k of a shard
+
+    def shard(self, chunk: list[int]) -> bytes:
+        """One lunr.js serialized index holding the terms ranked ``chunk`` (in order, contiguous in the entries)."""
+        nk = len(chunk)
+        a = int(self.starts[chunk[0]]) if chunk else 0
+        b = int(self.starts[chunk[-1] + 1]) if chunk else 0
+        counts = np.diff(self.starts[chunk[0]:chunk[-1] + 2]) if chunk else np.zeros(0, np.int64)
+        # The postings' term index in this shard (ranks without postings are not in the chunk).
+        k_of = np.repeat(np.arange(len(counts), dtype=np.int64), counts)
+        local = np.full(len(counts), -1, dtype=np.int64)
+        if chunk:
+            local[np.asarray(chunk, dtype=np.int64) - chunk[0]] = np.arange(nk, dtype=np.int64)
+        kk = local[k_of]
+        dd = self.doc[a:b].astype(np.int64)
+        ff = self.fld[a:b].astype(np.int64)
+        mm = self.milli[a:b]
+        if len(self.indexes) < nk:
+            self.indexes = np.array([f"{k},".encode("ascii") for k in range(2 * nk)])
+
+        # Inverted index: term by term, field by field (FIELDS order), papers in order.  Within a
+        # term the postings go paper by paper, field by field: a stable sort by field regroups them.
+        key = kk * len(FIELDS) + ff
+        order = np.argsort(key, kind="stable")
+        bounds = np.searchsorted(key[order], np.arange(nk * len(FIELDS) + 1)).tolist()
+        keys = self.ref_keys[dd[order]].tolist()
+        inverted = []
+        extra_full, extra_forms = [], []
+        for k, r in enumerate(chunk):
+            j = k * len(FIELDS)
+            fields = ",".join(f'"{name}":{{{",".join(keys[bounds[j + f]:bounds[j + f + 1]])}}}'
+                              for f, name in enumerate(FIELDS))
+            inverted.append(f'[{_json_str(self.vocab[self.by_rank[r]])},{{"_index":{k},{fields}}}]')
+            if r in self.full:
+                extra_full.append(f'[{k},"{self.full[r]}"]')
+            for w, code in self.forms.get(r, ()):
+                extra_forms.append(f'[{k},{_json_str(w)},"{code}"]')
+
+        # Field vectors: one per (field, paper), its elements (term index, weight) by term index.
+        rank = self.name_rank[ff]
+        order = np.argsort((rank * self.n + dd) * max(nk, 1) + kk)
+        rank, dd, kk, mm = rank[order], dd[order], kk[order], mm[order]
+        new = np.ones(len(order), dtype=bool)
+        new[1:] = (rank[1:] != rank[:-1]) | (dd[1:] != dd[:-1])
+        head = np.full(len(order), self.comma, dtype=np.int64)
+        at = np.flatnonzero(new)
+        head[at] = rank[at] * self.n + dd[at]
+        parts = [table[i] for table, i in ((self.heads, head), (self.indexes, kk), (self.weights, mm))]
+        padded = np.concatenate([p.view(np.uint8).reshape(len(order), p.itemsize) for p in parts], axis=1)
+        vectors = padded.tobytes().replace(b"\0", b"")[3:]  # the first vector: no "]]," before it
+        if len(at):
+            vectors += b"]]"
+        fields_json = "[" + ",".join(f'"{f}"' for f in FIELDS) + "]"
+        head_text = f'{{"version":"{LUNR_VERSION}","fields":{fields_json},"fieldVectors":['
+        tail = (f'],"invertedIndex":[{",".join(inverted)}],"pipeline":["stemmer"],'
+                f'"full":[{",".join(extra_full)}],"forms":[{",".join(extra_forms)}]}}')
+        return b"".join((head_text.encode("utf-8"), vectors, tail.encode("utf-8")))
+
+
+def _objects(values: list[str]) -> np.ndarray:
+    """A numpy array of Python strings (taken by index in C, not one by one in Python)."""
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return out
 
 
 def _json_str(s: str) -> str:

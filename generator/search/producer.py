@@ -24,14 +24,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from .. import safe
 from ..generate import register
 from ..model import Paper
 from ..pages.common import Context, Page, paper_url
+from . import papers
 from .index import BuiltIndex, IndexOptions, SearchDoc, shard_files
 
 DOC_CHUNK = 16
@@ -95,37 +97,53 @@ def _authors_line(p: Paper) -> str:
     return ", ".join(names)
 
 
-def search_files(ctx: Context, opts: IndexOptions | None = None) -> Iterator[tuple[str, bytes]]:
-    """The index side files for the whole catalog, in a fixed order."""
+def _make(linked: bool) -> Callable[[Paper], papers.Made]:
+    def make(p: Paper) -> papers.Made:
+        title = safe.plain(p.title)
+        row = [paper_url(p.id) if linked else (p.url or ""), title, _authors_line(p), p.year or 0, p.venue or ""]
+        text = safe.truncate(safe.plain(p.abstract), ABSTRACT_CHARS) if p.abstract else ""
+        facets = [p.year or 0, p.venue or "", sorted(set(p.topics)), sorted(set(p.orgs)),
+                  [a.name for a in p.authors[:10]]]
+        key = title_key(title)
+        return papers.Made(search_doc(p), {"d": _dumps(row), "a": _dumps(text), "f": _dumps(facets)},
+                           title_hash(key) if key else -1)
+    return make
+
+
+def search_files(ctx: Context, opts: IndexOptions | None = None,
+                 cache: Path | None = None) -> Iterator[tuple[str, bytes]]:
+    """The index side files for the whole catalog, in a fixed order.
+
+    With ``cache`` (a file in the work folder), what each paper contributes
+    is kept there for the next build, which makes it again only for the
+    papers that changed (generator/search/papers.py)."""
     ids = sorted(ctx.catalog.papers)
-    papers = [ctx.catalog.papers[i] for i in ids]
+    linked = "papers" in ctx.config.pages
+    key = papers.parts_key(linked)
+    old = papers.load(cache, key) if cache is not None else None
+    parts, made = papers.prepare([ctx.catalog.papers[i] for i in ids], key, _make(linked), old)
+    if cache is not None and (made or parts is not old):
+        papers.save(cache, parts)
+    n = len(ids)
     built = BuiltIndex()
     # Shards are handed on as they are made: the whole index is never in memory at once.
-    for k, data in enumerate(shard_files((search_doc(p) for p in papers), opts, built)):
+    for k, data in enumerate(shard_files(parts.analysis, opts, built)):
         yield f"{DIR}/s/{k}.json", data
-    linked = "papers" in ctx.config.pages
-    for k in range(0, len(papers), DOC_CHUNK):
-        part = papers[k:k + DOC_CHUNK]
-        rows = [[paper_url(p.id) if linked else (p.url or ""), safe.plain(p.title), _authors_line(p), p.year or 0,
-                 p.venue or ""] for p in part]
-        yield f"{DIR}/d/{k // DOC_CHUNK}.json", _dumps(rows)
-        texts = [safe.truncate(safe.plain(p.abstract), ABSTRACT_CHARS) if p.abstract else "" for p in part]
-        yield f"{DIR}/a/{k // DOC_CHUNK}.json", _dumps(texts)
-    for k in range(0, len(papers), FACET_BLOCK):
-        rows = [[p.year or 0, p.venue or "", sorted(set(p.topics)), sorted(set(p.orgs)),
-                 [a.name for a in p.authors[:10]]] for p in papers[k:k + FACET_BLOCK]]
-        yield f"{DIR}/f/{k // FACET_BLOCK}.json", _dumps(rows)
-    buckets = max(1, -(-len(papers) // TITLE_BUCKET))
+    rows = parts.rows
+    for k in range(0, n, DOC_CHUNK):
+        yield f"{DIR}/d/{k // DOC_CHUNK}.json", papers.joined(rows["d"][k:k + DOC_CHUNK])
+        yield f"{DIR}/a/{k // DOC_CHUNK}.json", papers.joined(rows["a"][k:k + DOC_CHUNK])
+    for k in range(0, n, FACET_BLOCK):
+        yield f"{DIR}/f/{k // FACET_BLOCK}.json", papers.joined(rows["f"][k:k + FACET_BLOCK])
+    buckets = max(1, -(-n // TITLE_BUCKET))
     by_bucket: list[list[list[int]]] = [[] for _ in range(buckets)]
-    for i, p in enumerate(papers):
-        key = title_key(safe.plain(p.title))
-        if key:
-            h = title_hash(key)
+    for i, h in enumerate(parts.title_hashes):
+        if h >= 0:
             by_bucket[h % buckets].append([h, i])
     for k, pairs in enumerate(by_bucket):
         yield f"{DIR}/h/{k}.json", _dumps(sorted(pairs))
     manifest = {
-        "v": 1, "n": len(papers), "bounds": built.bounds, "chunk": DOC_CHUNK, "block": FACET_BLOCK,
+        "v": 1, "n": n, "bounds": built.bounds, "chunk": DOC_CHUNK, "block": FACET_BLOCK,
         "titles": buckets, "page": "search" in ctx.config.pages,
     }
     yield f"{DIR}/manifest.json", _dumps(manifest)
@@ -152,7 +170,8 @@ SEARCH_PAGE = """<div id="ps-search-page" class="ps-sp" data-ps-search-page>
 def produce(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
     """Producer registered with the generator: index files, the worker, the search page."""
     manifest: bytes | None = None  # search_files ends with it; without one the worker fetches it
-    for rel, data in search_files(ctx):
+    work = ctx.extras.get("_work_dir")  # set by incremental builds
+    for rel, data in search_files(ctx, cache=Path(work) / "search-papers.pickle" if work else None):
         if rel == f"{DIR}/manifest.json":
             manifest = data
         yield rel, data
