@@ -256,7 +256,8 @@ def _discard(old: Path) -> None:
     if count <= BACKGROUND_DELETE or shutil.which("rm") is None:
         shutil.rmtree(old, ignore_errors=True)
         return
-    trash = old.with_name(f".papershelf-trash-{old.name.lstrip('.')}")
+    # A name of its own: the same process may build again while an earlier rm still runs.
+    trash = old.with_name(f".papershelf-trash-{old.name.lstrip('.')}-{time.time_ns()}")
     try:
         os.replace(old, trash)
         targets = sorted(str(p) for p in old.parent.glob(".papershelf-trash-*"))

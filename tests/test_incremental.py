@@ -269,3 +269,29 @@ def test_files_from_the_docs_index_equal_mkdocs_walk(small, tmp_path):
     walked = described(get_files(cfg))
     assert described(incremental.docs_files(cfg, sorted(listing))) == walked
     assert len(walked) == len(listing) and walked[0][0] == "index.md"
+
+
+def test_builds_in_one_process_while_the_last_site_is_deleted_in_the_background(small, monkeypatch):
+    """The replaced site goes to a detached rm under a name of its own: a second build from
+    the same process (same pid) while that rm runs must neither fail nor leave folders behind."""
+    import time
+
+    from generator import build
+
+    content, site, work, _ = small
+    monkeypatch.setattr(build, "BACKGROUND_DELETE", 0)  # every replaced site goes to the background rm
+    popen = build.subprocess.Popen
+
+    def slow_rm(args, **kw):  # an rm that is still running when the next build replaces the site
+        if args[0] != "rm":
+            return popen(args, **kw)
+        return popen(["sh", "-c", 'sleep 1; exec rm "$@"', "sh", *args[1:]], **kw)
+
+    monkeypatch.setattr(build.subprocess, "Popen", slow_rm)
+    for _ in range(3):
+        report = build_site(_opts(content, site, work))
+        assert report.render is not None and not report.render.full
+    deadline = time.monotonic() + 60
+    while any(site.parent.glob(".papershelf-trash-*")) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".")) == []
