@@ -409,7 +409,8 @@ def table(results: list[dict[str, Any]]) -> str:
 
 
 def linearity(results: list[dict[str, Any]]) -> list[str]:
-    by_n = {r["full"]["papers"]: r["full"]["total"] / r["full"]["papers"] for r in results if r["name"] != "acl"}
+    by_n = {r["full"]["papers"]: r["full"]["total"] / r["full"]["papers"] for r in results
+            if r["name"] != "acl" and r["full"]["papers"]}  # an empty catalog has no time per paper
     out = []
     sizes = sorted(by_n)
     for a, b in zip(sizes, sizes[1:], strict=False):
