@@ -8,7 +8,6 @@ time without touching the records; a record's own topics come first.
 from __future__ import annotations
 
 import hashlib
-import pickle
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -17,7 +16,7 @@ import yaml
 
 from .errors import ConfigError
 from .model import Paper
-from .writer import save_pickle
+from .writer import load_keyed_pickle, save_pickle
 
 
 class TopicRules:
@@ -81,14 +80,8 @@ def apply_rules(rules: TopicRules, papers: Iterable[Paper], cache: Path | None =
     second at 10k papers, and an incremental build changes a few of them.
     """
     known: dict[bytes, list[str]] = {}
-    if cache is not None:
-        try:
-            with open(cache, "rb") as f:
-                digest, saved = pickle.load(f)
-            if digest == rules.digest:
-                known = saved
-        except Exception:  # missing or unreadable: every text is matched
-            pass
+    if cache is not None:  # missing, unreadable or under other rules: every text is matched
+        known = load_keyed_pickle(cache, rules.digest) or {}  # type: ignore[assignment]
     used: dict[bytes, list[str]] = {}
     for p in papers:
         text = f"{p.title}\n{p.abstract or ''}"

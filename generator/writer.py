@@ -21,6 +21,19 @@ def save_pickle(path: Path, value: object) -> None:
     os.replace(tmp, path)
 
 
+def load_keyed_pickle(path: Path, key: object) -> object | None:
+    """What save_pickle(path, (key, value)) stored, if it was stored under ``key``; else None
+    (missing, unreadable, or made under another key: the caller makes everything again)."""
+    import pickle
+
+    try:
+        with open(path, "rb") as f:
+            saved_key, value = pickle.load(f)
+    except Exception:
+        return None
+    return value if saved_key == key else None
+
+
 def write_if_changed(path: Path, content: str | bytes) -> bool:
     """Write ``content`` to ``path`` unless it already holds exactly those bytes.
 

@@ -16,7 +16,6 @@ page; ids ending in ``.json`` are the one clash and get ``-1`` like reserved nam
 from __future__ import annotations
 
 import json
-import pickle
 import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from typing import Any
 
 from .. import generate, safe
 from ..pages.common import Context, Page, author_url, facet_url, paper_url, rel, safe_slug
-from ..writer import save_pickle
+from ..writer import load_keyed_pickle, save_pickle
 from . import bibtex
 
 FACET_INDEXES = {"topics": "by_topic", "venues": "by_venue", "orgs": "by_org", "years": "by_year",
@@ -113,14 +112,8 @@ def record_texts(ctx: Context, name: str, kind: str, ids: list[str], make: Calla
     if memo is None or work is None:
         return [make(i) for i in ids]
     path = Path(work) / f"export-{name}.pickle"
-    old: dict[str, tuple[bytes, str]] = {}
-    try:
-        with open(path, "rb") as f:
-            key, saved = pickle.load(f)
-        if key == memo.key:
-            old = saved
-    except Exception:  # missing or unreadable: every text is made
-        pass
+    # Missing, unreadable or under another site key: every text is made.
+    old: dict[str, tuple[bytes, str]] = load_keyed_pickle(path, memo.key) or {}  # type: ignore[assignment]
     versions = memo.versions
     new: dict[str, tuple[bytes, str]] = {}
     out = []
