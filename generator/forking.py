@@ -10,9 +10,13 @@ from __future__ import annotations
 
 import gc
 import multiprocessing
+import pickle
+import queue
+import threading
+import traceback
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, NoReturn
 
 
 def can_fork(jobs: int) -> bool:
@@ -37,15 +41,122 @@ def frozen_heap() -> Iterator[None]:
 
 
 def fork_map(fn: Callable[[Any], Any], items: Iterable[Any], jobs: int, ordered: bool = True) -> Iterator[Any]:
-    """``fn`` over ``items``: on ``jobs`` forked processes when can_fork(jobs), else here.
+    """``fn`` over ``items``: on ``jobs`` processes when can_fork(jobs), else here.
+
+    The parent is one of the ``jobs``: it forks ``jobs - 1`` workers and takes
+    items from the same counter as they do.  A forked worker ends up with its
+    own copy of most of what it inherited (reading an object writes its
+    reference count, so the page holding it is copied); a parent that only
+    waited would keep a third copy of the catalog beside two workers'.  At
+    100k papers that was 1.2 GB of the build's peak.
 
     Results come in the order of ``items``, or as they finish when not ``ordered``.
     """
     if not can_fork(jobs):
         yield from map(fn, items)
         return
-    with frozen_heap(), multiprocessing.get_context("fork").Pool(jobs) as pool:
-        yield from (pool.imap if ordered else pool.imap_unordered)(fn, items)
+    work = list(items)
+    if ordered:
+        pending: dict[int, Any] = {}
+        want = 0
+        for i, result in _shared(fn, work, jobs):
+            pending[i] = result
+            while want in pending:
+                yield pending.pop(want)
+                want += 1
+    else:
+        yield from (result for _i, result in _shared(fn, work, jobs))
+
+
+class _Failed:
+    """A worker's exception, sent back to the parent (as text when it cannot be pickled)."""
+
+    def __init__(self, error: BaseException):
+        detail = "".join(traceback.format_exception(error))
+        try:
+            pickle.dumps(error)
+            self.error: BaseException | None = error
+        except Exception:
+            self.error = None
+        self.detail = detail
+
+    def raise_(self) -> NoReturn:
+        if self.error is not None:
+            raise self.error
+        raise RuntimeError(f"a worker process failed:\n{self.detail}")
+
+
+def _shared(fn: Callable[[Any], Any], items: list[Any], jobs: int) -> Iterator[tuple[int, Any]]:
+    """(index, fn(item)) for every item, as they finish, on the parent and ``jobs - 1`` forked workers."""
+    mp = multiprocessing.get_context("fork")
+    counter = mp.Value("q", 0)  # the next item to take, shared by all
+
+    def take() -> int:
+        with counter.get_lock():
+            i = int(counter.value)
+            counter.value = i + 1
+        return i
+
+    def worker(conn: Any) -> None:
+        try:
+            while (i := take()) < len(items):
+                try:
+                    conn.send((i, fn(items[i])))  # pickled whole before a byte is sent
+                except BaseException as e:
+                    conn.send((i, _Failed(e)))
+                    return
+        finally:
+            conn.send(None)
+            conn.close()
+
+    results: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def receive(conn: Any, process: Any) -> None:
+        try:
+            while (message := conn.recv()) is not None:
+                results.put(message)
+        except (EOFError, OSError):  # killed before it said it was done
+            results.put((-1, _Failed(RuntimeError(f"worker process {process.pid} died "
+                                                  f"(exit code {process.exitcode})"))))
+        finally:
+            results.put(None)
+
+    workers = []
+    with frozen_heap():
+        for _ in range(jobs - 1):
+            here, there = mp.Pipe(duplex=False)
+            process = mp.Process(target=worker, args=(there,), daemon=True)
+            process.start()
+            there.close()
+            workers.append((process, here))
+        try:
+            readers = [threading.Thread(target=receive, args=(conn, process), daemon=True)
+                       for process, conn in workers]
+            for t in readers:
+                t.start()
+            running = len(workers)
+
+            def arrived(block: bool) -> Iterator[tuple[int, Any]]:
+                nonlocal running
+                while running and (block or not results.empty()):
+                    message = results.get()
+                    if message is None:
+                        running -= 1
+                    elif isinstance(message[1], _Failed):
+                        message[1].raise_()
+                    else:
+                        yield message
+
+            while (i := take()) < len(items):
+                yield i, fn(items[i])
+                yield from arrived(block=False)
+            yield from arrived(block=True)
+        finally:
+            for process, conn in workers:
+                if process.is_alive() and running:
+                    process.terminate()
+                process.join()
+                conn.close()
 
 
 class Background:
