@@ -29,6 +29,7 @@ from .config import SiteConfig, load_config
 from .content import load_content, read_record
 from .errors import PapershelfError, Problem
 from .generate import GenerateStats, start_record_preparers, write_docs
+from .ids import SlugCache
 from .pages.common import Context
 from .sitemap import write_sitemaps
 from .topics import apply_rules, load_rules
@@ -335,12 +336,15 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     previous = site_dir if site_dir.is_dir() else None
     linking = incremental.start_link(previous, manifest, tmp)  # runs while the pages are made
     try:
+        slugs = SlugCache(opts.work_dir / "slugs.pickle") if opts.incremental else None
         ctx, config = _load_cached(opts, report)
         docs, files = opts.work_dir / "docs", opts.work_dir / "files"
         with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
             report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files,
                                      memo_path=opts.work_dir / "page-memo.pickle" if opts.incremental else None,
                                      config_dir=opts.config_dir)
+        if slugs is not None:
+            slugs.save()
         # From here on only the site URL and the sitemap's URLs are needed: the catalog is let go
         # before MkDocs loads, so the page-rendering workers do not inherit it.
         site_url, sitemap_urls = ctx.config.url, ctx.extras.get("sitemap_urls")

@@ -201,3 +201,22 @@ def test_word_cache_gives_the_same_answer_and_sees_edits(tmp_path):
     warm.save()
     again = related.TokenCache(path)
     assert len(again.known) == len(set(edited))  # the replaced text's entry is dropped
+
+
+def test_kept_result_is_used_only_while_every_text_is_the_same(tmp_path, monkeypatch):
+    from generator.model import Paper
+
+    texts = _texts_of_every_kind()["seed"]
+    papers = {f"p{i:03d}": Paper(id=f"p{i:03d}", title=t.split("\n")[0] or "untitled", abstract=t)
+              for i, t in enumerate(texts)}
+    extras = {"_work_dir": str(tmp_path)}
+    first = related.prepare(papers, extras)
+    assert first and (tmp_path / "related-result.pickle").exists()
+    calls = []
+    real = related.similar
+    monkeypatch.setattr(related, "similar", lambda *a, **k: calls.append(1) or real(*a, **k))
+    assert related.prepare(papers, extras) == first and not calls  # kept: not computed again
+    papers["p003"].abstract = "Langevin sampler for discrete energy models. " + (papers["p007"].abstract or "")
+    edited = related.prepare(papers, extras)
+    assert calls and edited == related.prepare(papers, {})  # computed again, equal to a cold run
+    assert edited != first
