@@ -199,3 +199,26 @@ def test_json_paths_avoid_page_folders(pid):
 
     assert paper_json_url(pid) != paper_url(pid).rstrip("/")
     assert paper_json_url(pid).endswith(".json") and not paper_json_url(pid).startswith("papers/index.")
+
+
+def test_first_title_word_from_a_prefix_equals_folding_the_whole_title():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from generator.export.bibtex import STOP, _first_word
+    from generator.ids import fold
+
+    def whole(title: str) -> str:
+        words = [w for w in fold(title).split() if w not in STOP]
+        return words[0] if words else "paper"
+
+    pieces = st.sampled_from(["The", "a", "of", "Ünïcödé", "naïve", "Æther", "ﬁne", "x²", "e\u0301", "—", "  ", "-",
+                              "Straße", "İstanbul", "Ωmega", "東京", "on", "and", "3D", "$\\alpha$", "…"])
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(st.lists(pieces, max_size=30).map(" ".join), st.lists(pieces, max_size=30).map("".join)),
+           st.integers(min_value=1, max_value=60))
+    def check(title: str, probe: int) -> None:
+        assert _first_word(title, probe) == whole(title)
+
+    check()

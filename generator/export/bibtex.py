@@ -82,10 +82,24 @@ def base_key(p: Paper) -> str:
     if p.authors:
         name = p.authors[0].name
         last = name.split(",")[0] if "," in name else name.split()[-1]
-    words = [w for w in fold(p.title).split() if w not in STOP]
-    first = words[0] if words else "paper"
+    first = _first_word(p.title)
     key = f"{fold(last).replace(' ', '')}{p.year or ''}{first}"
     return re.sub(r"[^a-z0-9]", "", key) or "paper"
+
+
+def _first_word(title: str, probe: int = 48) -> str:
+    """The first folded title word that is not a stop word ("paper" when there is none).
+
+    Folding (transliteration) is per character, so the words of a folded prefix are
+    the first words of the folded title, but for the last, which the cut may split:
+    folding the first ``probe`` characters is enough unless they hold no usable word."""
+    if len(title) > probe:
+        words = fold(title[:probe]).split()[:-1]
+        for w in words:
+            if w not in STOP:
+                return w
+    words = [w for w in fold(title).split() if w not in STOP]
+    return words[0] if words else "paper"
 
 
 def assign_keys(papers: dict[str, Paper]) -> dict[str, str]:
