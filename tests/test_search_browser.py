@@ -248,13 +248,22 @@ def test_material_starts_after_the_first_paint(seed_site, serve, page):
     # Nothing contentful is painted until the test shows the page, well after load.
     page.add_init_script("if (window === window.top) { const s = new CSSStyleSheet();"
                          " s.replaceSync('html { visibility: hidden }'); document.adoptedStyleSheets = [s]; }")
-    page.goto(base + "papers/")
-    page.wait_for_load_state("load")
-    page.wait_for_timeout(400)
-    assert page.evaluate("performance.getEntriesByName('first-contentful-paint').length") == 0
     bundle = "performance.getEntriesByType('resource').filter(e => /bundle\\.[0-9a-f]+\\.min\\.js$/.test(e.name))"
-    assert page.evaluate(bundle + ".length") == 0
-    assert page.evaluate("typeof window.component$") == "undefined"
+    # Looked at from inside the page, 400 ms after its load event: the theme's own fallback
+    # starts it 1 s after load even unpainted.  On a loaded machine the look can come later
+    # than that; such a run says nothing and the page is opened again.
+    look = ("new Promise(done => { const at = () => setTimeout(() => done(["
+            "performance.now() - performance.getEntriesByType('navigation')[0].loadEventEnd, "
+            "performance.getEntriesByName('first-contentful-paint').length, "
+            f"{bundle}.length, typeof window.component$]), 400); "
+            "if (document.readyState === 'complete') at(); else addEventListener('load', at, {once: true}); })")
+    for _attempt in range(4):
+        page.goto(base + "papers/")
+        late, painted, fetched, component = page.evaluate(look)
+        if late < 900:
+            break
+    assert late < 900, "the page could not be looked at within 900 ms of its load event"
+    assert (painted, fetched, component) == (0, 0, "undefined")
     page.evaluate("document.adoptedStyleSheets = []")
     page.wait_for_function("typeof window.component$ !== 'undefined'")
     fcp = page.evaluate("performance.getEntriesByName('first-contentful-paint')[0].startTime")
