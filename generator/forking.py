@@ -122,6 +122,7 @@ def _shared(fn: Callable[[Any], Any], items: list[Any], jobs: int) -> Iterator[t
             results.put(None)
 
     workers = []
+    readers: list[threading.Thread] = []
     with frozen_heap():
         for _ in range(jobs - 1):
             here, there = mp.Pipe(duplex=False)
@@ -129,12 +130,12 @@ def _shared(fn: Callable[[Any], Any], items: list[Any], jobs: int) -> Iterator[t
             process.start()
             there.close()
             workers.append((process, here))
+        running = len(workers)
         try:
-            readers = [threading.Thread(target=receive, args=(conn, process), daemon=True)
-                       for process, conn in workers]
+            readers += [threading.Thread(target=receive, args=(conn, process), daemon=True)
+                        for process, conn in workers]
             for t in readers:
                 t.start()
-            running = len(workers)
 
             def arrived(block: bool) -> Iterator[tuple[int, Any]]:
                 nonlocal running
@@ -152,10 +153,14 @@ def _shared(fn: Callable[[Any], Any], items: list[Any], jobs: int) -> Iterator[t
                 yield from arrived(block=False)
             yield from arrived(block=True)
         finally:
-            for process, conn in workers:
+            for process, _conn in workers:
                 if process.is_alive() and running:
                     process.terminate()
                 process.join()
+            for t in readers:  # each ends at its worker's end of the pipe
+                if t.ident is not None:
+                    t.join()
+            for _process, conn in workers:
                 conn.close()
 
 

@@ -45,9 +45,10 @@ _PARENT: list[int] = []
 
 def test_a_worker_exception_reaches_the_parent() -> None:
     _PARENT[:] = [os.getpid()]
+    before = threading.active_count()
     with pytest.raises(ValueError, match="bad item"):
         list(fork_map(_fail_in_worker, range(50), jobs=2))
-    assert threading.active_count() < 5  # no reader left behind per call
+    assert threading.active_count() <= before  # the pipe's reader thread has ended too
 
 
 def _unpicklable(x: int) -> object:
