@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import pickle
 import re
 from array import array
 from collections import Counter
@@ -130,20 +129,16 @@ class TokenCache:
     as 32-bit integers.
     """
 
-    VERSION = 1
+    VERSION = 2  # 2: saved as (key, value) for writer.load_keyed_pickle
 
     def __init__(self, path: Path | None = None):
         self.path = path
         self.words: list[str] = []
         self.known: dict[bytes, bytes] = {}
-        if path is not None:
-            try:
-                with open(path, "rb") as f:
-                    version, stops, words, known = pickle.load(f)
-                if version == self.VERSION and stops == sorted(stop_words()):
-                    self.words, self.known = words, known
-            except Exception:  # missing or unreadable: every text is counted
-                pass
+        # Missing, unreadable or made with other stop words: every text is counted.
+        kept = load_keyed_pickle(path, self._key()) if path is not None else None
+        if isinstance(kept, tuple):
+            self.words, self.known = kept
         self.number = {w: i for i, w in enumerate(self.words)}
         self.used: dict[bytes, bytes] = {}
 
@@ -168,7 +163,10 @@ class TokenCache:
     def save(self) -> None:
         """Keep the entries of this build's texts (words of texts gone stay numbered: few)."""
         if self.path is not None and self.used != self.known:
-            save_pickle(self.path, (self.VERSION, sorted(stop_words()), self.words, self.used))
+            save_pickle(self.path, (self._key(), (self.words, self.used)))
+
+    def _key(self) -> tuple[int, list[str]]:
+        return self.VERSION, sorted(stop_words())
 
 
 def tfidf(texts: list[str], cache: TokenCache | None = None) -> sparse.csr_matrix | None:
