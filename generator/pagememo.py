@@ -45,9 +45,10 @@ from typing import Any
 
 from .ids import slug
 from .pages.common import Context, safe_slug
+from .pages.paper import MORE_BY
 from .writer import save_pickle
 
-MEMO_VERSION = 5
+MEMO_VERSION = 6
 
 # A relative link from one page to a paper page: ``../../papers/<slug>/``.  (Links to authors
 # need no ref: a page shows the name a paper gives, and whether it links is in the paper's version.)
@@ -246,9 +247,10 @@ def _picked_from(ctx: Context, kind: str, rid: str) -> list[tuple[str, str]]:  #
     cat = ctx.catalog
     if kind == "papers":
         p = cat.papers[rid]
-        # "More by these authors": the newest of all its authors' works; "On the same
-        # topic" (generator/related.py): the first candidates of each of its topics.
-        return [("a", ref.id) for ref in p.authors if ref.id] + [("t", slug(t) or "topic") for t in p.topics]
+        # "More by these authors": the newest of all its authors' works, and which of them are
+        # its authors' at all; "On the same topic" (generator/related.py): the first candidates
+        # of each of its topics.
+        return [("n", ref.id) for ref in p.authors if ref.id] + [("t", slug(t) or "topic") for t in p.topics]
     # an author page ranks every co-author by count, then name
     return [("a", cid) for cid in cat.coauthors.get(rid, ())]
 
@@ -265,7 +267,14 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
       two apart means a paper whose related list moved does not make every
       page listing it again;
     * ``("a", id)``: an author: its fields, works (in date order) and co-authors;
-    * ``("t", slug)``: the candidates of a topic's "same topic" lists.
+    * ``("n", id)``: an author's newest works, as far as a paper page's "More by these
+      authors" can show them: a paper by a prolific author makes again only the pages it
+      appears on, not every page of that author's papers;
+    * ``("t", slug)``: the candidates of a topic's "same topic" lists, with who wrote them.
+
+    Paper pages also leave out of their "similar" and "same topic" lists the papers of their
+    own authors.  Whether a candidate is one is in the "t" version (for topic candidates) or
+    the page's own "P" version (for similar papers): both hold the candidates' author ids.
     """
     from .related import TOPIC_CANDIDATES  # here: related.py registers itself with generate at import
 
@@ -276,12 +285,15 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     out: dict[str, bytes] = {}
     authors = cat.authors
     keys = ctx.extras.get("bibkeys", {})  # shown with a paper wherever BibTeX is (an author's works)
-    for pid, p in cat.papers.items():
+    papers = cat.papers
+    related = ctx.extras.get("related", {})
+    for pid, p in papers.items():
         out[f"p\t{pid}"] = item = _hr(p, [ref.id in authors for ref in p.authors], keys.get(pid))
         out[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
                              graph.references.get(pid), graph.cited_by.get(pid),
                              graph.external_references.get(pid), graph.external_citations.get(pid),
-                             graph.titles.get(pid), [m.get(pid) for m in maps])
+                             graph.titles.get(pid), [m.get(pid) for m in maps],
+                             [[ref.id for ref in papers[r].authors] for r in related.get(pid, ()) if r in papers])
     # Pages choose the newest of an author's works (Catalog.newest_first: by date, then title):
     # each paper's date and its place among the papers of that date decide, not its whole text.
     same_day: dict[str, list[str]] = {}
@@ -294,6 +306,9 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
         order = [(cat.papers[w].date, place[w]) for w in works if w in place]
         out[f"a\t{aid}"] = _hr(a, ctx.author_files.get(aid), works, order,
                              sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
+        # papers_of is newest first.  The union of a page's authors' works, less the page's
+        # own paper, has its newest MORE_BY among each author's newest MORE_BY + 1.
+        out[f"n\t{aid}"] = _h(order[:MORE_BY + 1], works[:MORE_BY + 1])
     for key, ids in cat.by_topic.items():
-        out[f"t\t{key}"] = _h(ids[:TOPIC_CANDIDATES])
+        out[f"t\t{key}"] = _h([(c, [ref.id for ref in papers[c].authors]) for c in ids[:TOPIC_CANDIDATES]])
     return out

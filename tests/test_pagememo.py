@@ -88,6 +88,27 @@ def _add(c: Path) -> None:
     (c / "papers" / "zz-added-paper-2031.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
 
 
+def _add_old(c: Path) -> None:
+    # A paper by the most prolific author, too old for any "more by these authors" list: the pages
+    # of their other papers stay as they are (their author page and the listings change).
+    src = _by(c, _prolific(c))[1]
+    data = yaml.safe_load(src.read_text(encoding="utf-8"))
+    data.update(id="zz-old-paper-1990", title="Quipu knot records of Inca tribute", date="1990-01-01",
+                abstract="Khipu cords of knotted cotton recorded tribute, censuses and calendars.",
+                topics=["Andean archaeology"], authors=[_prolific(c)])
+    (c / "papers" / "zz-old-paper-1990.yaml").write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+
+
+def _join_old(c: Path) -> None:
+    # The most prolific author joins the oldest paper not theirs: too old for their newest works,
+    # but it leaves the "similar" and "same topic" lists of their papers' pages (which leave out
+    # papers by the page's own authors).
+    name = _prolific(c)
+    dated = [(yaml.safe_load(p.read_text(encoding="utf-8")).get("date") or "", p.name, p)
+             for p in _papers(c) if p not in _by(c, name)]
+    _edit(min(dated)[2], lambda d: d["authors"].append(name))
+
+
 def _collide(c: Path) -> None:
     # A paper by someone else of the same surname, same year and first title word: the
     # existing paper's BibTeX key gains a suffix, which its authors' pages show (their
@@ -123,8 +144,9 @@ def _retopic(c: Path) -> None:
     _edit(_papers(c)[60], lambda d: d.update(topics=["A brand new topic"]))
 
 
-EDITS = [_retitle, _redate, _rename_author, _add, _collide, _remove, _reword, _retopic, _cite, _revenue]
-LOCAL = {_retitle, _reword, _retopic, _cite, _revenue}
+EDITS = [_retitle, _redate, _rename_author, _add, _add_old, _join_old, _collide, _remove, _reword, _retopic, _cite,
+         _revenue]
+LOCAL = {_retitle, _add_old, _reword, _retopic, _cite, _revenue}
 
 
 @pytest.fixture(scope="module")
@@ -175,3 +197,40 @@ def test_a_page_changed_by_hand_or_a_changed_setting_is_made_again(catalog, tmp_
     (config / "site.yaml").write_text((config / "site.yaml").read_text(encoding="utf-8") + "\n# a comment\n",
                                       encoding="utf-8")
     assert _generate(content, out, memo=True, config_dir=config).reused == 0
+
+
+def _versions(content: Path, work: Path) -> tuple[dict[str, bytes], dict[str, list[str]], dict[str, list[str]]]:
+    """record_versions of a content folder, with related papers and topic lists."""
+    from generator.addons import load_addons
+    from generator.generate import prepare
+    from generator.pagememo import record_versions
+
+    load_addons()
+    ctx, _ = load_catalog(BuildOptions(content=content, config_dir=ROOT / "site_config", work_dir=work,
+                                       incremental=False), BuildReport())
+    prepare(ctx)
+    return record_versions(ctx), ctx.extras["related"], ctx.catalog.by_topic
+
+
+def test_who_wrote_a_candidate_is_in_the_versions_of_the_pages_that_may_show_it(catalog, tmp_path, monkeypatch):
+    # A paper page leaves out of "similar" and "same topic" the papers of its own authors, and
+    # refers to neither list's hidden candidates: when a candidate's authors change, the topic's
+    # "t" version and the "P" version of each paper listing it as similar must change.
+    monkeypatch.chdir(ROOT)
+    content = tmp_path / "content"
+    shutil.copytree(catalog / "content", content)
+    before, related, topics = _versions(content, tmp_path / "w1")
+    target = _papers(content)[7]
+    pid = target.stem
+    _edit(target, lambda d: d["authors"].append("Zelda Newperson"))
+    after, related2, _ = _versions(content, tmp_path / "w2")
+    assert related2 == related  # no text changed
+    listing = [p for p, near in related.items() if pid in near]
+    in_topics = [t for t, ids in topics.items() if pid in ids]
+    assert listing and in_topics
+    for p in listing:
+        assert before[f"p\t{p}"] == after[f"p\t{p}"] and before[f"P\t{p}"] != after[f"P\t{p}"], p
+    for t in in_topics:
+        assert before[f"t\t{t}"] != after[f"t\t{t}"], t
+    untouched = [t for t in topics if t not in in_topics]
+    assert untouched and all(before[f"t\t{t}"] == after[f"t\t{t}"] for t in untouched)

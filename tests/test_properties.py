@@ -6,6 +6,9 @@
   safe.rich/paragraphs never yield a tag outside the MathML allow-list (plus their own span and
   code wrappers) nor an attribute outside it; json_script never contains '</' or '<' and
   parses back to the data; safe.url/link only ever produce http(s) links; slugs are valid ids.
+- Front matter: any page meta of strings reads back through both YAML loaders (the C one
+  MkDocs uses, and the pure-Python one) as the same values, and no line of a value can
+  close the front matter.
 """
 
 from __future__ import annotations
@@ -254,3 +257,31 @@ def test_pager_links_stay_few_and_reach_every_page(n, data):
                     seen.add(j)
                     todo.append(j)
         assert seen == set(range(1, n + 1))
+
+
+# -------------------------------------------------------------------------- front matter
+
+_META_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)
+
+
+@SETTINGS
+@given(st.dictionaries(st.from_regex(r"[a-z_][a-z0-9_]{0,8}", fullmatch=True), _META_TEXT, max_size=4),
+       st.sampled_from(["\\", '"', "\n", "\r\n", "\t", "\x85", "\u2028", "\ufeff", "\x7f", "\x00", "\ufffe", "---",
+                        "\n---\n", "'", ": ", " #", "😀", "\U0010fffd", "\n\n", "\n#", "a\nb"]))
+def test_front_matter_reads_back_as_the_same_values(meta, odd):
+    from generator.pages.common import front_matter
+
+    meta = {**meta, "title": odd + meta.get("title", "") + odd, "ps_head": f"<a>\n{odd}\n<b{odd}>"}
+    text = front_matter(meta)
+    # Every line but a key's own is indented: MkDocs' closing "---" fence cannot be forged.
+    assert all(line.startswith("  ") or line == "" or line.split(":")[0] in meta for line in text.split("\n"))
+    assert yaml.load(text, Loader=yaml.CSafeLoader) == meta
+    assert yaml.load(text, Loader=yaml.SafeLoader) == meta
+
+
+def test_front_matter_falls_back_to_the_emitter_for_other_values():
+    from generator.pages.common import front_matter
+
+    meta = {"title": "T", "tags": ["a", "b"]}
+    assert front_matter(meta) == dump_yaml(meta)
+    assert yaml.safe_load(front_matter(meta)) == meta

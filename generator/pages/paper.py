@@ -15,6 +15,7 @@ from ..model import Paper
 from .common import Context, Page, authors_html, facet_url, paper_list, paper_url, rel
 
 Section = Callable[[Context, Paper, str], str]
+MORE_BY = 10  # papers in "More by these authors"
 
 
 def header(ctx: Context, p: Paper, here: str) -> str:
@@ -95,7 +96,7 @@ def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
                 ids.append(other)
     if not ids:
         return ""
-    ids = ctx.catalog.newest_first(ids)[:10]
+    ids = ctx.catalog.newest_first(ids)[:MORE_BY]
     return "## More by these authors\n\n" + paper_list(ctx, ids, here)
 
 
