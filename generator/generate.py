@@ -237,10 +237,15 @@ def start_record_preparers(papers: dict[str, Any], extras: dict[str, Any], jobs:
     return RecordPrepared(papers, extras, jobs, background=True)
 
 
-def prepare(ctx: Context) -> None:
+def prepare(ctx: Context, meanwhile: Callable[[], None] | None = None) -> None:
     """Compute what many pages share, once: BibTeX keys, the record preparers' values (started
-    early by the build, see start_record_preparers, or made here), then the add-ons' values."""
+    early by the build, see start_record_preparers, or made here), then the add-ons' values.
+
+    ``meanwhile`` runs after the keys, while a record preparer's worker may still run.
+    Preparers add values to ``ctx.extras``; none changes the catalog."""
     ctx.extras["bibkeys"] = bibtex.assign_keys(ctx.catalog.papers)
+    if meanwhile is not None:
+        meanwhile()
     started: RecordPrepared | None = ctx.extras.pop("_record_prepared", None)
     if started is None:
         started = RecordPrepared(ctx.catalog.papers, ctx.extras, ctx.extras.get("jobs", 1), background=False)
@@ -475,16 +480,23 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
     started, early = _start_early(ctx, todo, index, files_index, jobs)
     try:
         ctx.extras["jobs"] = jobs  # preparers may share out their work too (related papers)
-        start = time.perf_counter()
-        prepare(ctx)
-        stats.seconds["prepare"] = time.perf_counter() - start
-        memo = None
-        if memo_path is not None:
+        begun: list[PageMemo] = []
+
+        def begin_memo() -> None:  # while related papers are computed in their worker
             start = time.perf_counter()
-            memo = PageMemo.load(memo_path, ctx, config_dir)
+            begun.append(PageMemo.begin(memo_path, ctx))  # type: ignore[arg-type]
+            stats.seconds["memo"] = time.perf_counter() - start
+
+        start = time.perf_counter()
+        prepare(ctx, begin_memo if memo_path is not None else None)
+        stats.seconds["prepare"] = time.perf_counter() - start - stats.seconds.get("memo", 0.0)
+        memo = None
+        if begun:
+            start = time.perf_counter()
+            memo = begun[0].finish(ctx, config_dir)
             memo.page_left = index.as_left
             ctx.extras["_memo"] = memo
-            stats.seconds["memo"] = time.perf_counter() - start
+            stats.seconds["memo"] += time.perf_counter() - start
         results, stats.jobs = _run_tasks(ctx, todo, index, files_index, jobs, progress, started, early)
     finally:
         if early is not None:  # (already ended when all went well)

@@ -142,29 +142,53 @@ class PageMemo:
     # The docs index's as_left: a page is reused only while its file is as the last build left it.
     page_left: Callable[[str], tuple[int, int, bytes] | None] | None = None
 
+    # Between begin() and finish(): what the last build stored, and the unfinished versions.
+    stored: tuple[Any, ...] | None = None
+    partial: dict[str, bytes] = field(default_factory=dict)
+
     @classmethod
     def load(cls, path: Path, ctx: Context, config_dir: Path | None) -> PageMemo:
-        memo = cls(key=site_key(ctx, config_dir))
-        table: list[str] = []
+        return cls.begin(path, ctx).finish(ctx, config_dir)
+
+    @classmethod
+    def begin(cls, path: Path, ctx: Context) -> PageMemo:
+        """Read the last build's memo and take the versions that need no prepared value.
+
+        The build calls this while the record preparers (related papers) still run in their
+        worker: after an edit that wait was most of a second, and so was this."""
+        memo = cls(key=b"")
         try:
             with open(path, "rb") as f:
-                key, table, old, old_units, old_items = pickle.load(f)
-            if key == memo.key:
-                memo.old, memo.old_units, memo.old_items = old, old_units, old_items
+                memo.stored = pickle.load(f)
+        except Exception:  # missing, unreadable or from another version: every page is made
+            memo.stored = None
+        memo.versions, memo.partial = catalog_versions(ctx)
+        return memo
+
+    def finish(self, ctx: Context, config_dir: Path | None) -> PageMemo:
+        """Complete the versions with the prepared values; keep the last build's pages if the site key holds."""
+        self.key = site_key(ctx, config_dir)
+        table: list[str] = []
+        try:
+            key, table, old, old_units, old_items = self.stored  # type: ignore[misc]
+            if key == self.key:
+                self.old, self.old_units, self.old_items = old, old_units, old_items
             else:
                 table = []
-        except Exception:  # missing, unreadable or from another version: every page is made
+        except Exception:
             table = []
-        memo.versions = record_versions(ctx)
-        memo.position = {k: n for n, k in enumerate(table)}
-        for k in memo.versions:
-            if k not in memo.position:
-                memo.position[k] = len(table)
+        self.stored = None
+        prepared_versions(ctx, self.versions, self.partial)
+        self.partial = {}
+        self.position = {k: n for n, k in enumerate(table)}
+        for k in self.versions:
+            if k not in self.position:
+                self.position[k] = len(table)
                 table.append(k)
-        memo.table = table
-        memo.current = [memo.versions.get(k, _GONE) for k in table]
-        memo.slugs = {safe_slug(i): i for i in ctx.catalog.papers}
-        return memo
+        self.table = table
+        self.current = [self.versions.get(k, _GONE) for k in table]
+        self.slugs = {safe_slug(i): i for i in ctx.catalog.papers}
+        return self
 
     def save(self, path: Path) -> None:
         v = self.versions
@@ -276,24 +300,29 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     own authors.  Whether a candidate is one is in the "t" version (for topic candidates) or
     the page's own "P" version (for similar papers): both hold the candidates' author ids.
     """
+    versions, partial = catalog_versions(ctx)
+    return prepared_versions(ctx, versions, partial)
+
+
+def catalog_versions(ctx: Context) -> tuple[dict[str, bytes], dict[str, bytes]]:
+    """The versions that depend on the catalog and the BibTeX keys only ("p", "n", "t"), and
+    the catalog's part of the others ("P", "a"), which prepared_versions completes.
+
+    Taken while the preparers run: they add values to ``ctx.extras`` and change no record."""
     from .related import TOPIC_CANDIDATES  # here: related.py registers itself with generate at import
 
     cat = ctx.catalog
-    per_record, _shared = _record_maps(ctx)
-    maps = [ctx.extras[n] for n in per_record]
     graph = cat.citations
     out: dict[str, bytes] = {}
+    partial: dict[str, bytes] = {}
     authors = cat.authors
     keys = ctx.extras.get("bibkeys", {})  # shown with a paper wherever BibTeX is (an author's works)
-    papers = cat.papers
-    related = ctx.extras.get("related", {})
-    for pid, p in papers.items():
+    for pid, p in cat.papers.items():
         out[f"p\t{pid}"] = item = _hr(p, [ref.id in authors for ref in p.authors], keys.get(pid))
-        out[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
-                             graph.references.get(pid), graph.cited_by.get(pid),
-                             graph.external_references.get(pid), graph.external_citations.get(pid),
-                             graph.titles.get(pid), [m.get(pid) for m in maps],
-                             [[ref.id for ref in papers[r].authors] for r in related.get(pid, ()) if r in papers])
+        partial[f"P\t{pid}"] = _h(item, ctx.paper_files.get(pid), cat.cited_by.get(pid),
+                                  graph.references.get(pid), graph.cited_by.get(pid),
+                                  graph.external_references.get(pid), graph.external_citations.get(pid),
+                                  graph.titles.get(pid))
     # Pages choose the newest of an author's works (Catalog.newest_first: by date, then title):
     # each paper's date and its place among the papers of that date decide, not its whole text.
     same_day: dict[str, list[str]] = {}
@@ -304,11 +333,33 @@ def record_versions(ctx: Context) -> dict[str, bytes]:
     for aid, a in authors.items():
         works = cat.papers_of.get(aid, [])
         order = [(cat.papers[w].date, place[w]) for w in works if w in place]
-        out[f"a\t{aid}"] = _hr(a, ctx.author_files.get(aid), works, order,
-                             sorted(cat.coauthors.get(aid, {}).items()), [m.get(aid) for m in maps])
+        partial[f"a\t{aid}"] = _hr(a, ctx.author_files.get(aid), works, order,
+                                   sorted(cat.coauthors.get(aid, {}).items()))
         # papers_of is newest first.  The union of a page's authors' works, less the page's
         # own paper, has its newest MORE_BY among each author's newest MORE_BY + 1.
         out[f"n\t{aid}"] = _h(order[:MORE_BY + 1], works[:MORE_BY + 1])
+    writers = _writers(cat)
     for key, ids in cat.by_topic.items():
-        out[f"t\t{key}"] = _h([(c, [ref.id for ref in papers[c].authors]) for c in ids[:TOPIC_CANDIDATES]])
+        out[f"t\t{key}"] = _h([(c, writers[c]) for c in ids[:TOPIC_CANDIDATES]])
+    return out, partial
+
+
+def prepared_versions(ctx: Context, out: dict[str, bytes], partial: dict[str, bytes]) -> dict[str, bytes]:
+    """Complete ``out`` with the "P" and "a" versions: ``partial`` and the values prepared per record."""
+    cat = ctx.catalog
+    per_record, _shared = _record_maps(ctx)
+    maps = [ctx.extras[n] for n in per_record]
+    related = ctx.extras.get("related", {})
+    writers = _writers(cat)
+    for key, base in partial.items():
+        rid = key[2:]
+        if key[0] == "P":
+            out[key] = _h(base, [m.get(rid) for m in maps], [writers.get(r) for r in related.get(rid, ())])
+        else:
+            out[key] = _h(base, [m.get(rid) for m in maps])
     return out
+
+
+def _writers(cat: Any) -> dict[str, list[str | None]]:
+    """Each paper's author ids."""
+    return {pid: [ref.id for ref in p.authors] for pid, p in cat.papers.items()}
