@@ -290,28 +290,25 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
     shared.pop(p.id, None)
     for pid in exclude:
         shared.pop(pid, None)
-    groups: dict[int, list[str]] = {}
-    for pid, count in shared.items():
-        groups.setdefault(count, []).append(pid)
     out: list[str] = []
+    if not shared:
+        return out
+    # Papers on two topics or more are few: grouped by count.  Those on one (hundreds a page)
+    # are never grouped: the walk below meets them in the order they are picked in.
+    groups: dict[int, list[str]] = {}
+    for pid in [pid for pid, count in shared.items() if count > 1]:
+        groups.setdefault(shared[pid], []).append(pid)
     for count in sorted(groups, reverse=True):
         members, need = groups[count], limit - len(out)
         if need <= 0:
+            return out
+        out.extend(sorted(members, key=lambda pid: (min(lst.index(pid) for lst in lists if pid in lst), pid))[:need])
+    # The rest, on one topic: position by position (ties at one position by id), until enough.
+    for n in range(max(map(len, lists))):
+        if len(out) >= limit:
             break
-        if len(members) <= need:  # the whole group: usually a few papers sharing two or more topics
-            out.extend(sorted(members, key=lambda pid: (min(lst.index(pid) for lst in lists if pid in lst), pid)))
-            continue
-        # Only the group's best ``need``: walk the lists position by position (a paper's
-        # first position is its best), ties at one position by id, until enough are found.
-        wanted, picked = set(members), []
-        for n in range(max(map(len, lists))):
-            at = sorted({lst[n] for lst in lists if n < len(lst) and lst[n] in wanted})
-            wanted.difference_update(at)
-            picked.extend(at)
-            if len(picked) >= need:
-                break
-        out.extend(picked[:need])
-    return out
+        out.extend(sorted(lst[n] for lst in lists if n < len(lst) and shared.get(lst[n]) == 1))
+    return out[:limit]
 
 
 def prepare(papers: dict[str, Paper], extras: dict[str, Any]) -> dict[str, list[str]]:
