@@ -71,6 +71,8 @@ class Catalog:
     names: dict[str, str] = field(default_factory=dict)                 # facet slug -> display name
     cited_by: dict[str, list[str]] = field(default_factory=dict)        # paper id -> citing paper ids
     _rank: dict[str, int] = field(default_factory=dict, repr=False, compare=False)  # cache of newest_first
+    # cache of related.same_topic: (topic slug, candidates) -> {paper id: position in the topic's list}
+    _topic_positions: dict[tuple[str, int], dict[str, int]] = field(default_factory=dict, repr=False, compare=False)
     citations: CitationGraph = field(default_factory=CitationGraph)     # references resolved, both ways
 
     def newest_first(self, ids: list[str]) -> list[str]:

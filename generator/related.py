@@ -286,6 +286,14 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
     from .ids import slug
 
     lists = [catalog.by_topic.get(slug(t) or "topic", [])[:TOPIC_CANDIDATES] for t in p.topics]
+    cache = catalog._topic_positions
+    positions = []
+    for t in p.topics:
+        key = (slug(t) or "topic", TOPIC_CANDIDATES)
+        if key not in cache:
+            ids = catalog.by_topic.get(key[0], [])[:TOPIC_CANDIDATES]
+            cache[key] = {pid: n for n, pid in reversed(list(enumerate(ids)))}  # a paper's first position
+        positions.append(cache[key])
     shared = Counter(chain.from_iterable(lists))  # counted in C
     shared.pop(p.id, None)
     for pid in exclude:
@@ -302,7 +310,7 @@ def same_topic(catalog: Catalog, p: Paper, exclude: set[str], limit: int = TOPIC
         members, need = groups[count], limit - len(out)
         if need <= 0:
             return out
-        out.extend(sorted(members, key=lambda pid: (min(lst.index(pid) for lst in lists if pid in lst), pid))[:need])
+        out.extend(sorted(members, key=lambda pid: (min(at.get(pid, TOPIC_CANDIDATES) for at in positions), pid))[:need])
     # The rest, on one topic: position by position (ties at one position by id), until enough.
     for n in range(max(map(len, lists))):
         if len(out) >= limit:

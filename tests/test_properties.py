@@ -259,6 +259,22 @@ def test_pager_links_stay_few_and_reach_every_page(n, data):
         assert seen == set(range(1, n + 1))
 
 
+@SETTINGS
+@given(st.integers(min_value=0, max_value=700), st.integers(min_value=5, max_value=60))
+def test_listing_pages_are_cut_from_the_oldest_end(n, per):
+    """Every page holds per items but the first; a paper added at the top changes the first page only."""
+    from generator.pages.common import page_chunks
+
+    ids = [f"p{i}" for i in range(n)]
+    chunks = page_chunks(ids, per)
+    assert [i for c in chunks for i in c] == ids
+    assert all(len(c) == per for c in chunks[1:])
+    assert (per <= len(chunks[0]) < 2 * per) if n >= per else len(chunks) == 1
+    added = page_chunks(["new", *ids], per)
+    if len(added) == len(chunks):
+        assert added[1:] == chunks[1:]
+
+
 # -------------------------------------------------------------------------- front matter
 
 _META_TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=80)

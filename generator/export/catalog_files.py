@@ -220,8 +220,10 @@ def listing_hook(ctx: Context, page: Page) -> str:
     url, n = got
     href = rel(page.path, url)
     name = url.rsplit("/", 1)[1]
+    # The count on a listing's first page only, as the listing's own total (see pages.common.page_chunks).
+    what = f'all {n:,} paper{"s" if n != 1 else ""}' if "/page-" not in page.path else "the whole listing"
     link = (f'<p class="ps-downloads"><a class="ps-download" href="{safe.attr(href)}" download="{safe.attr(name)}">'
-            f'Download all {n:,} paper{"s" if n != 1 else ""} as BibTeX (.bib)</a></p>\n')
+            f'Download {what} as BibTeX (.bib)</a></p>\n')
     # Right under the listing's heading, where a reader looks for it.
     page.insert_after_heading(link)
     return ""

@@ -231,13 +231,25 @@ def page_window(k: int, n: int) -> list[int]:
     return out
 
 
+def page_chunks(ids: list[str], per: int) -> list[list[str]]:
+    """A newest-first listing's pages, cut from the oldest end: every page holds ``per`` items
+    but the first, which holds the rest (``per`` to ``2 * per - 1``; all, when fewer).
+
+    A new paper comes first in most listings.  Cut from the top, it would move one item onto
+    every next page, and an incremental build would render all of them again (200 pages of
+    "all papers" at 10k papers); cut from the end, only the first page changes, until the
+    listing gains a page."""
+    n = max(1, len(ids) // per)
+    first = len(ids) - (n - 1) * per
+    return [ids[:first]] + [ids[i:i + per] for i in range(first, len(ids), per)]
+
+
 def paginate(
     ctx: Context, base_path: str, title: str, ids: list[str], intro: str = "", show_upvotes: bool = False,
     meta: dict[str, Any] | None = None,
 ) -> list[Page]:
-    """A listing split into numbered pages: base.md, base/page-2.md, ..."""
-    per = ctx.config.per_page
-    chunks = [ids[i:i + per] for i in range(0, len(ids), per)] or [[]]
+    """A listing split into numbered pages: base.md, base/page-2.md, ... (see page_chunks)."""
+    chunks = page_chunks(ids, ctx.config.per_page)
     stem = base_path[:-3]
     if stem.endswith("/index"):
         stem = stem[: -len("/index")]
@@ -257,7 +269,8 @@ def paginate(
                 else:
                     links.append(f'<a href="{rel(path, target)}">{j}</a>')
             nav = f'<nav class="ps-pages" aria-label="pages">Page {k} of {n}: {" ".join(links)}</nav>\n'
-        count = f'<p class="ps-count">{len(ids):,} paper{"s" if len(ids) != 1 else ""}</p>\n'
+        # The total on the first page only: with it, every page would change with every paper added.
+        count = f'<p class="ps-count">{len(ids):,} paper{"s" if len(ids) != 1 else ""}</p>\n' if k == 1 else ""
         body = intro + count + nav + paper_list(ctx, chunk, path, show_upvotes) + nav
         pages.append(Page(path, title if k == 1 else f"{title} (page {k})", body, dict(meta or {})))
     return pages
