@@ -56,8 +56,10 @@ from .writer import save_pickle
 log = logging.getLogger("papershelf.incremental")
 
 MANIFEST_VERSION = 3
-PARALLEL_MIN = 400  # below this many pages a worker pool costs more than it saves
-CHUNK = 100  # pages per task handed to a worker
+# Below this many pages one process is as fast: forking the one worker that works beside
+# the parent (generator/forking.py) costs about what rendering 50 pages does.
+PARALLEL_MIN = 100
+CHUNK = 100  # pages per task handed to a worker, at most
 
 
 @dataclass
@@ -418,7 +420,8 @@ def _render_all(uris: list[str], jobs: int, progress: Callable[[int], None] | No
     """Render ``uris`` in chunks, on ``jobs`` processes when there are enough; the number of processes used."""
     if len(uris) < PARALLEL_MIN or not can_fork(jobs):
         jobs = 1
-    chunks = [uris[i:i + CHUNK] for i in range(0, len(uris), CHUNK)]
+    size = min(CHUNK, max(10, -(-len(uris) // (4 * jobs))))  # a few tasks each, so both end together
+    chunks = [uris[i:i + size] for i in range(0, len(uris), size)]
     for n in fork_map(_render, chunks, jobs, ordered=False):
         if progress:
             progress(n)
