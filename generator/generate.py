@@ -373,7 +373,9 @@ def _run_task(i: int) -> tuple[int, _Done]:
             pages += 1
             for key, values in item.entry.collected.items():
                 collected.setdefault(key, []).extend(values)
-            remembered[(item.kind, item.rid)] = None  # the parent has it: not sent back
+            # The parent has the entry, unless it was kept under a new fingerprint (PageMemo.lookup).
+            same = memo is not None and memo.old.get((item.kind, item.rid)) is item.entry
+            remembered[(item.kind, item.rid)] = None if same else item.entry
             reused += 1
             continue
         if isinstance(item, Page):

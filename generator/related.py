@@ -352,17 +352,22 @@ def _result_key(ids: list[str], texts: list[str]) -> bytes:
     return h.digest()
 
 
-def section(ctx: Context, p: Paper, here: str) -> str:
-    """Paper-page section: similar papers by text, then more on the same topics."""
+def picks(ctx: Context, p: Paper) -> tuple[list[str], list[str]]:
+    """The papers the section shows: similar by text, and on the same topics."""
     # Papers by the same authors have their own section; similar ones are the others.
     own = {pid for ref in p.authors for pid in ctx.catalog.papers_of.get(ref.id or "", [])}
     sim = [pid for pid in ctx.extras.get("related", {}).get(p.id, []) if pid not in own][:SHOWN]
+    return sim, same_topic(ctx.catalog, p, set(sim) | own)
+
+
+def section(ctx: Context, p: Paper, here: str) -> str:
+    """Paper-page section: similar papers by text, then more on the same topics."""
+    sim, topical = picks(ctx, p)
     out = ""
     if sim:
         out += ('## Similar papers\n\n'
                 '<p class="ps-note">By shared words in title and abstract (TF-IDF).</p>\n'
                 + paper_list(ctx, sim, here))
-    topical = same_topic(ctx.catalog, p, set(sim) | own)
     if topical:
         names = ", ".join(safe.text(t) for t in p.topics)
         out += (f'\n## On the same topic\n\n<p class="ps-note">{names}</p>\n'
@@ -373,6 +378,7 @@ def section(ctx: Context, p: Paper, here: str) -> str:
 def _register() -> None:
     generate.register(record_preparers={"related": prepare})
     paper_pages.add_section(section, 80)
+    paper_pages.add_selection(picks)
 
 
 _register()

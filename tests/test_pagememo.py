@@ -234,3 +234,33 @@ def test_who_wrote_a_candidate_is_in_the_versions_of_the_pages_that_may_show_it(
         assert before[f"t\t{t}"] != after[f"t\t{t}"], t
     untouched = [t for t in topics if t not in in_topics]
     assert untouched and all(before[f"t\t{t}"] == after[f"t\t{t}"] for t in untouched)
+
+
+def test_a_page_whose_choices_stand_is_kept_when_what_it_chooses_from_changed(catalog, tmp_path, monkeypatch):
+    # A new paper on a topic is first in that topic's list: the first fingerprint of every
+    # page on the topic changes.  Pages that would not show it are kept by the second.
+    from generator.pagememo import PageMemo
+
+    monkeypatch.chdir(ROOT)
+    content = tmp_path / "content"
+    shutil.copytree(catalog / "content", content)
+    inc = tmp_path / "inc"
+    _generate(content, inc, memo=True)
+    _add(content)
+    kept = []
+    lookup = PageMemo.lookup
+
+    def counting(self, kind, rid):
+        got = lookup(self, kind, rid)
+        if got is not None and got[0] is not self.old[(kind, rid)]:
+            kept.append(rid)
+        return got
+
+    monkeypatch.setattr(PageMemo, "lookup", counting)
+    _generate(content, inc, memo=True)
+    assert kept
+    first = len(kept)
+    again = _generate(content, inc, memo=True)  # kept under the new fingerprint: reused at once
+    assert len(kept) == first and again.written == 0 and again.reused >= first
+    _generate(content, tmp_path / "fresh", memo=False)
+    assert _tree(inc / "docs", inc / "files") == _tree(tmp_path / "fresh" / "docs", tmp_path / "fresh" / "files")

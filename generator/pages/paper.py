@@ -86,7 +86,8 @@ def abstract(ctx: Context, p: Paper, here: str) -> str:
     return f'## Abstract\n\n<div class="ps-abstract">{safe.paragraphs(p.abstract)}</div>\n'
 
 
-def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
+def more_by(ctx: Context, p: Paper) -> list[str]:
+    """The papers "More by these authors" shows: the newest of all its authors' works."""
     seen = {p.id}
     ids: list[str] = []
     for ref in p.authors:
@@ -94,9 +95,13 @@ def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
             if other not in seen:
                 seen.add(other)
                 ids.append(other)
+    return ctx.catalog.newest_first(ids)[:MORE_BY] if ids else []
+
+
+def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
+    ids = more_by(ctx, p)
     if not ids:
         return ""
-    ids = ctx.catalog.newest_first(ids)[:MORE_BY]
     return "## More by these authors\n\n" + paper_list(ctx, ids, here)
 
 
@@ -117,6 +122,19 @@ SECTIONS: list[Section] = [header, links, abstract, by_same_authors, sources]
 # Where each section stands; add-ons place theirs between these with add_section
 # (notes 35, citation texts 40, citation lists 50, related papers 80).
 _RANK: dict[Section, int] = {header: 10, links: 20, abstract: 30, by_same_authors: 70, sources: 90}
+
+
+# What the page chooses to show among many papers (a value per function): every list of
+# papers a section picks by a rule over other records.  The page memo
+# (generator/pagememo.py) compares these when a record it chooses from changed; a section
+# that picks papers must register how, with add_selection.
+SELECTIONS: list[Callable[[Context, Paper], object]] = [more_by]
+
+
+def add_selection(selection: Callable[[Context, Paper], object]) -> None:
+    """Register what a section chooses (see SELECTIONS); adding it twice changes nothing."""
+    if selection not in SELECTIONS:
+        SELECTIONS.append(selection)
 
 
 def add_section(section: Section, rank: int) -> None:
