@@ -23,7 +23,7 @@ from .forking import Background, can_fork, fork_map
 from .pagememo import Entry, PageMemo
 from .pages import listings
 from .pages.author import author_page
-from .pages.common import Context, Page
+from .pages.common import Context, Group, Page
 from .pages.paper import paper_page
 from .writer import save_pickle, write_file, write_if_changed
 
@@ -70,7 +70,7 @@ class GenerateStats:
     unchanged: int = 0
     removed: int = 0
     pages: int = 0
-    reused: int = 0  # record pages not made again: nothing they show changed
+    reused: int = 0  # record and listing pages not made again: nothing they show changed
     reused_files: int = 0  # side files (feeds, exports) not made again, likewise
     jobs: int = 1
     # Seconds spent in each kind of task (summed over worker processes): "papers",
@@ -116,7 +116,7 @@ def unit(ctx: Context, key: tuple[str, str], inputs: Any, refs: Callable[[], Ite
     return Unit(key, memo.digest(inputs, refs()) if memo is not None else None, make)
 
 
-Item = Page | Reused | Unit | tuple[str, str | bytes]
+Item = Page | Reused | Unit | Group | tuple[str, str | bytes]
 
 
 class Task(NamedTuple):
@@ -178,7 +178,7 @@ def all_pages(ctx: Context) -> Iterator[Page | tuple[str, str | bytes]]:
 def expand(items: Iterable[Item]) -> Iterator[Page | tuple[str, str | bytes]]:
     """``items`` with each Unit replaced by the files it makes (Reused pages are left out)."""
     for item in items:
-        if isinstance(item, Unit):
+        if isinstance(item, Unit | Group):
             yield from item.make()
         elif not isinstance(item, Reused):
             yield item
@@ -328,6 +328,8 @@ class _Done:
     units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]] | None]  # side-file units made; None: reused
     reused_files: int  # side files of reused units
     items: dict[tuple[str, int, bool], tuple[bytes, str]]  # listing items made (PageMemo.item)
+    # listing groups made (fingerprint, paths, gathered); None: reused
+    groups: dict[tuple[str, str], tuple[bytes, tuple[str, ...], dict[str, list[Any]]] | None]
 
 
 # Set in the parent right before forking the workers, which inherit it.
@@ -350,8 +352,45 @@ def _run_task(i: int) -> tuple[int, _Done]:
     remembered: dict[tuple[str, str], Entry | None] = {}
     units: dict[tuple[str, str], tuple[bytes, tuple[str, ...]] | None] = {}
     reused = reused_files = 0
+    groups: dict[tuple[str, str], tuple[bytes, tuple[str, ...], dict[str, list[Any]]] | None] = {}
+
+    def page_file(page: Page) -> str:
+        """Run the head hooks, render, write: the page's path."""
+        before = {key: len(values) for key, values in collected.items()}
+        for hook in HEAD_HOOKS:
+            tag = hook(ctx, page)
+            if tag:
+                page.head.append(tag)
+        data = page.render()
+        if memo is not None and kind in _RECORD_KINDS:
+            gathered = {key: values[before.get(key, 0):] for key, values in collected.items()
+                        if len(values) > before.get(key, 0)}
+            remembered[(kind, page.record.id)] = memo.remember(ctx, kind, page.record.id, page.path, data, gathered)
+        entry, written = pages_index.put(page.path, data)
+        files.append((page.path, entry, written, True))
+        return page.path
+
     for item in make():
         data: str | bytes
+        if isinstance(item, Group):
+            fp = memo.digest((item.key, item.inputs, item.ids), (("p", i) for i in item.ids)) if memo else None
+            got = memo.group_pages(item.key, fp, pages_index.as_left) if memo and fp else None
+            if got is not None:
+                kept, gathered = got
+                files.extend((rel_path, entry, False, True) for rel_path, entry in kept)
+                pages += len(kept)
+                reused += len(kept)
+                for key, values in gathered.items():
+                    collected.setdefault(key, []).extend(values)
+                groups[item.key] = None  # the parent has it: not sent back
+                continue
+            before = {key: len(values) for key, values in collected.items()}
+            paths = tuple(page_file(page) for page in item.make())
+            pages += len(paths)
+            if fp is not None:
+                groups[item.key] = (fp, paths, {key: values[before.get(key, 0):] for key, values in collected.items()
+                                               if len(values) > before.get(key, 0)})
+            continue
         if isinstance(item, Unit):
             fp = item.fingerprint
             hit = memo.unit_files(item.key, fp, files_index.as_left) if memo and fp else None
@@ -379,25 +418,15 @@ def _run_task(i: int) -> tuple[int, _Done]:
             reused += 1
             continue
         if isinstance(item, Page):
-            before = {key: len(values) for key, values in collected.items()}
-            for hook in HEAD_HOOKS:
-                tag = hook(ctx, item)
-                if tag:
-                    item.head.append(tag)
-            rel_path, data, index = item.path, item.render(), pages_index
+            page_file(item)
             pages += 1
-            if memo is not None and kind in _RECORD_KINDS:
-                gathered = {key: values[before.get(key, 0):] for key, values in collected.items()
-                            if len(values) > before.get(key, 0)}
-                remembered[(kind, item.record.id)] = memo.remember(ctx, kind, item.record.id, rel_path, data,
-                                                                   gathered)
-        else:
-            (rel_path, data), index = item, files_index
-        entry, written = index.put(rel_path, data)
-        files.append((rel_path, entry, written, index is pages_index))
+            continue
+        rel_path, data = item
+        entry, written = files_index.put(rel_path, data)
+        files.append((rel_path, entry, written, False))
     del ctx.extras["_collected"]
     return i, _Done(kind, files, pages, time.perf_counter() - start, collected, remembered, reused, units,
-                  reused_files, memo.take_items() if memo is not None else {})
+                  reused_files, memo.take_items() if memo is not None else {}, groups)
 
 
 def _parallel(ctx: Context, jobs: int) -> bool:
@@ -525,6 +554,8 @@ def write_docs(ctx: Context, docs: Path, progress: Callable[[int], None] | None 
             for unit_key, made in result.units.items():
                 memo.new_units[unit_key] = memo.old_units[unit_key] if made is None else made
             memo.new_items.update(result.items)
+            for group_key, group in result.groups.items():
+                memo.new_groups[group_key] = memo.old_groups[group_key] if group is None else group
         stats.reused += result.reused
         stats.reused_files += result.reused_files
     # Static assets of the theme add-ons (CSS, JS), copied like pages.

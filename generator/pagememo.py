@@ -54,7 +54,7 @@ from .pages.common import Context, safe_slug
 from .pages.paper import MORE_BY, SELECTIONS
 from .writer import save_pickle
 
-MEMO_VERSION = 7
+MEMO_VERSION = 8
 
 # A relative link from one page to a paper page: ``../../papers/<slug>/``.  (Links to authors
 # need no ref: a page shows the name a paper gives, and whether it links is in the paper's version.)
@@ -141,6 +141,10 @@ class PageMemo:
     old_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
     new_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
     made_items: dict[tuple[str, int, bool], tuple[bytes, str]] = field(default_factory=dict)
+    # Listing pages made together (pages.common.Group): (fingerprint, their paths, what their
+    # head hooks gathered).
+    old_groups: dict[tuple[str, str], tuple[bytes, tuple[str, ...], dict[str, list[Any]]]] = field(default_factory=dict)
+    new_groups: dict[tuple[str, str], tuple[bytes, tuple[str, ...], dict[str, list[Any]]]] = field(default_factory=dict)
     versions: dict[str, bytes] = field(default_factory=dict)  # see record_versions
     # Every version key a page may refer to, in a fixed order that only grows while the key
     # holds (so remembered positions stay valid); where each is; its version in this build.
@@ -180,9 +184,9 @@ class PageMemo:
         self.key = site_key(ctx, config_dir)
         table: list[str] = []
         try:
-            key, table, old, old_units, old_items = self.stored  # type: ignore[misc]
+            key, table, old, old_units, old_items, old_groups = self.stored  # type: ignore[misc]
             if key == self.key:
-                self.old, self.old_units, self.old_items = old, old_units, old_items
+                self.old, self.old_units, self.old_items, self.old_groups = old, old_units, old_items, old_groups
             else:
                 table = []
         except Exception:
@@ -205,7 +209,7 @@ class PageMemo:
         v = self.versions
         items = {k: got for k, got in self.old_items.items() if v.get(f"p\t{k[0]}") == got[0]}
         items.update(self.new_items)
-        save_pickle(path, (self.key, self.table, self.new, self.new_units, items))
+        save_pickle(path, (self.key, self.table, self.new, self.new_units, items, self.new_groups))
 
     def item(self, key: tuple[str, int, bool], make: Callable[[], str]) -> str:
         """A listing item of paper ``key[0]``: as the last build made it while the paper's "p"
@@ -291,6 +295,21 @@ class PageMemo:
                 return None
             out.append((path, state))
         return out
+
+    def group_pages(self, key: tuple[str, str], fingerprint: bytes, as_left: Callable[[str], tuple[int, int, bytes] | None]
+                    ) -> tuple[list[tuple[str, tuple[int, int, bytes]]], dict[str, list[Any]]] | None:
+        """The pages of a listing group, their index entries and what their hooks gathered, if its
+        fingerprint and its files (``as_left``: the docs index's) are as last time."""
+        old = self.old_groups.get(key)
+        if old is None or old[0] != fingerprint:
+            return None
+        out = []
+        for path in old[1]:
+            state = as_left(path)
+            if state is None:
+                return None
+            out.append((path, state))
+        return out, old[2]
 
     def remember(self, ctx: Context, kind: str, rid: str, path: str, text: str,
                  collected: dict[str, list[Any]]) -> Entry:

@@ -9,7 +9,7 @@ so the site works under any sub-path (``https://user.github.io/repo/``).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -96,6 +96,21 @@ def front_matter(meta: dict[str, Any]) -> str:
     if not all(isinstance(v, str) and _KEY.fullmatch(k) for k, v in meta.items()):
         return dump_yaml(meta)
     return "".join(f"{k}: {_scalar(v)}" for k, v in meta.items())
+
+
+@dataclass
+class Group:
+    """Listing pages made together, from ``inputs`` (a repr-able value), the site-wide inputs
+    and the papers ``ids`` as listings show them: an incremental build makes them again only
+    when one of those changed (generator/generate.py ``_run_task``).
+
+    ``inputs`` must hold everything else the pages and the head hooks show: the listing's
+    name, its neighbours, ..."""
+
+    key: tuple[str, str]
+    inputs: Any
+    ids: list[str]
+    make: Callable[[], Iterable[Page]]
 
 
 @dataclass

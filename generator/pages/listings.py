@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from .. import safe
 from ..catalog import Catalog
-from .common import Context, Page, author_url, facet_url, page_window, paginate, paper_list, rel
+from .common import Context, Group, Page, author_url, facet_url, page_window, paginate, paper_list, rel
 
 FACETS = {
     # page kind -> (title of the hub, index in the catalog, singular label)
@@ -51,9 +51,10 @@ def home(ctx: Context) -> Page:
     return Page(here, "Home", body, {"description": safe.attr(cfg.description or cfg.name)}, kind="home")
 
 
-def all_papers(ctx: Context) -> list[Page]:
+def all_papers(ctx: Context) -> list[Group]:
     ids = ctx.catalog.newest_first(list(ctx.catalog.papers))
-    return paginate(ctx, "papers/index.md", "All papers", ids, "<h1>All papers</h1>\n")
+    return [Group(("papers", "all"), (), ids,
+                  lambda: paginate(ctx, "papers/index.md", "All papers", ids, "<h1>All papers</h1>\n"))]
 
 
 def authors_index(ctx: Context) -> list[Page]:
@@ -79,7 +80,7 @@ def authors_index(ctx: Context) -> list[Page]:
     return pages
 
 
-def facet_pages(ctx: Context, kind: str) -> Iterator[Page]:
+def facet_pages(ctx: Context, kind: str) -> Iterator[Page | Group]:
     title, attr, label = FACETS[kind]
     cat = ctx.catalog
     index: dict[str, list[str]] = getattr(cat, attr)
@@ -91,11 +92,12 @@ def facet_pages(ctx: Context, kind: str) -> Iterator[Page]:
     yield Page(here, title, f"<h1>{title}</h1>\n<ul class=\"ps-columns\">{items}</ul>\n")
     for k, ids in sorted(index.items()):
         name = _name(cat, label, k)
-        yield from paginate(ctx, f"{kind}/{facet_url(kind, k).split('/')[1]}.md", name, ids,
-                            f"<h1>{safe.text(name)}</h1>\n")
+        yield Group((kind, k), name, ids,
+                    lambda k=k, ids=ids, name=name: paginate(  # type: ignore[misc]
+                        ctx, f"{kind}/{facet_url(kind, k).split('/')[1]}.md", name, ids, f"<h1>{safe.text(name)}</h1>\n"))
 
 
-def year_pages(ctx: Context) -> Iterator[Page]:
+def year_pages(ctx: Context) -> Iterator[Page | Group]:
     cat = ctx.catalog
     here = "years/index.md"
     items = "".join(
@@ -103,10 +105,11 @@ def year_pages(ctx: Context) -> Iterator[Page]:
         for y in sorted(cat.by_year, reverse=True))
     yield Page(here, "Years", f"<h1>Papers by year</h1>\n<ul class=\"ps-columns\">{items}</ul>\n")
     for y, ids in sorted(cat.by_year.items()):
-        yield from paginate(ctx, f"years/{y}.md", str(y), ids, f"<h1>Papers of {y}</h1>\n")
+        yield Group(("years", str(y)), (), ids,
+                    lambda y=y, ids=ids: paginate(ctx, f"years/{y}.md", str(y), ids, f"<h1>Papers of {y}</h1>\n"))  # type: ignore[misc]
 
 
-def daily_pages(ctx: Context) -> Iterator[Page]:
+def daily_pages(ctx: Context) -> Iterator[Page | Group]:
     cat = ctx.catalog
     here = "daily/index.md"
     items = "".join(
@@ -121,4 +124,6 @@ def daily_pages(ctx: Context) -> Iterator[Page]:
         if n + 1 < len(days):
             prev_next.append(f'<a href="{rel(f"daily/{d}.md", facet_url("daily", days[n + 1]))}">{days[n + 1]} →</a>')
         intro = f"<h1>Daily papers of {d}</h1>\n" + (f'<p class="ps-daynav">{" · ".join(prev_next)}</p>\n' if prev_next else "")
-        yield from paginate(ctx, f"daily/{d}.md", f"Daily papers: {d}", cat.by_day[d], intro, show_upvotes=True)
+        yield Group(("daily", d), intro, cat.by_day[d],
+                    lambda d=d, intro=intro: paginate(ctx, f"daily/{d}.md", f"Daily papers: {d}",  # type: ignore[misc]
+                                                      cat.by_day[d], intro, show_upvotes=True))
