@@ -151,7 +151,7 @@ def build(content: Path, site_dir: Path, config_dir: Path, work_dir: Path, site_
     times = ", ".join(f"{k} {v:.2f}s" for k, v in report.timings.items())
     click.echo(f"built {report.papers} paper(s) and {report.authors} author(s) into {site_dir}: "
                f"{d.pages} pages ({d.written} files written, {d.unchanged} unchanged, {d.removed} removed; "
-               f"{d.reused} record page(s) reused, nothing they show having changed); "
+               f"{d.reused} page(s) reused, nothing they show having changed); "
                f"{len(report.problems)} record problem(s)")
     r = report.render
     if r is not None:
