@@ -51,7 +51,7 @@ from typing import Any
 
 from .ids import slug
 from .pages.common import Context, safe_slug
-from .pages.paper import MORE_BY, SELECTIONS
+from .pages.paper import CHOSEN, MORE_BY, SELECTIONS
 from .writer import save_pickle
 
 MEMO_VERSION = 8
@@ -256,7 +256,10 @@ class PageMemo:
         h.update(self.versions.get(f"P\t{rid}", _GONE))
         table, current = self.table, self.current
         h.update(b"".join(current[n] for n in array("I", refs) if table[n][0] == "p"))
-        h.update(repr([choose(ctx, p) for choose in SELECTIONS]).encode("utf-8", "surrogatepass"))
+        # Right after the page was made its sections' choices are at hand (pages.paper.chosen).
+        made = CHOSEN
+        h.update(repr([made[(choose, rid)] if (choose, rid) in made else choose(ctx, p)
+                       for choose in SELECTIONS]).encode("utf-8", "surrogatepass"))
         return h.digest()
 
     def lookup(self, kind: str, rid: str) -> tuple[Entry, tuple[int, int, bytes]] | None:

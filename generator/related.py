@@ -362,7 +362,7 @@ def picks(ctx: Context, p: Paper) -> tuple[list[str], list[str]]:
 
 def section(ctx: Context, p: Paper, here: str) -> str:
     """Paper-page section: similar papers by text, then more on the same topics."""
-    sim, topical = picks(ctx, p)
+    sim, topical = paper_pages.chosen(ctx, p, picks)
     out = ""
     if sim:
         out += ('## Similar papers\n\n'

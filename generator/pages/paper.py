@@ -8,6 +8,7 @@ to ``SECTIONS`` rather than editing the others.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TypeVar
 
 from .. import safe
 from ..ids import slug
@@ -15,6 +16,7 @@ from ..model import Paper
 from .common import Context, Page, authors_html, facet_url, paper_list, paper_url, rel
 
 Section = Callable[[Context, Paper, str], str]
+T = TypeVar("T")
 MORE_BY = 10  # papers in "More by these authors"
 
 
@@ -99,7 +101,7 @@ def more_by(ctx: Context, p: Paper) -> list[str]:
 
 
 def by_same_authors(ctx: Context, p: Paper, here: str) -> str:
-    ids = more_by(ctx, p)
+    ids = chosen(ctx, p, more_by)
     if not ids:
         return ""
     return "## More by these authors\n\n" + paper_list(ctx, ids, here)
@@ -131,6 +133,19 @@ _RANK: dict[Section, int] = {header: 10, links: 20, abstract: 30, by_same_author
 SELECTIONS: list[Callable[[Context, Paper], object]] = [more_by]
 
 
+# What the page being made chose, by selection: the page memo takes its second fingerprint
+# right after the page is made, and choosing twice was a second of CPU at 10k papers.
+CHOSEN: dict[tuple[Callable[[Context, Paper], object], str], object] = {}
+
+
+def chosen(ctx: Context, p: Paper, selection: Callable[[Context, Paper], T]) -> T:
+    """``selection(ctx, p)``, for a section of the page being made (kept until the next page)."""
+    key = (selection, p.id)
+    if key not in CHOSEN:
+        CHOSEN[key] = selection(ctx, p)
+    return CHOSEN[key]  # type: ignore[return-value]
+
+
 def add_selection(selection: Callable[[Context, Paper], object]) -> None:
     """Register what a section chooses (see SELECTIONS); adding it twice changes nothing."""
     if selection not in SELECTIONS:
@@ -146,6 +161,7 @@ def add_section(section: Section, rank: int) -> None:
 
 
 def paper_page(ctx: Context, p: Paper) -> Page:
+    CHOSEN.clear()
     here = f"{paper_url(p.id)[:-1]}.md"
     body = f'<h1 class="ps-paper-title">{safe.rich(p.title)}</h1>\n\n'
     body += "\n\n".join(s for s in (section(ctx, p, here) for section in SECTIONS) if s)
