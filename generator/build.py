@@ -33,6 +33,7 @@ from .ids import SlugCache
 from .pages.common import Context
 from .sitemap import write_sitemaps
 from .topics import apply_rules, load_rules
+from .writer import save_pickle
 
 NAV = [  # (page kind, nav title, docs path)
     ("papers", "Papers", "papers/index.md"),
@@ -176,7 +177,7 @@ class RenderPlan:
     jobs: int = 2
     progress: Callable[[int, int], None] | None = None
     extra_dir: Path | None = None  # side files to link into the site beside MkDocs' output
-    linking: subprocess.Popen[bytes] | None = None  # the previous site being linked into the build folder
+    linking: incremental.Linking | None = None  # the previous site being linked into the build folder
     # What the generate stage left in the docs and side-files folders (GenerateStats); None: walk them.
     docs_index: dict[str, Any] | None = None
     extra_index: dict[str, Any] | None = None
@@ -220,11 +221,13 @@ def _exchange(a: Path, b: Path) -> bool:
     return bool(renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange) == 0)
 
 
-def swap_in(new: Path, target: Path) -> None:
+def swap_in(new: Path, target: Path, keep: Path | None = None) -> None:
     """Replace ``target`` with ``new`` by renames, so readers never see half a site.
 
     Where the kernel can exchange two folders atomically, ``target`` is never
-    missing either; elsewhere it is, between two renames, for a moment.
+    missing either; elsewhere it is, between two renames, for a moment.  The
+    replaced site is deleted, or with ``keep`` renamed there (the standby the
+    next build starts from, see incremental.start_link).
     """
     old = target.with_name(f".{target.name}.old-{os.getpid()}")
     if target.exists() and _exchange(new, target):
@@ -234,7 +237,12 @@ def swap_in(new: Path, target: Path) -> None:
             os.replace(target, old)
         os.replace(new, target)
     if old.exists():
-        _discard(old)
+        if keep is None:
+            _discard(old)
+            return
+        if keep.exists():
+            _discard(keep)
+        os.replace(old, keep)
 
 
 BACKGROUND_DELETE = 2000  # entries; smaller trees are deleted before the build returns
@@ -331,10 +339,18 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
     _remove_abandoned(site_dir)
     if tmp.exists():
         shutil.rmtree(tmp)
-    manifest_path = opts.work_dir / "site-manifest.pickle"
+    manifest_path, standby_path = opts.work_dir / "site-manifest.pickle", opts.work_dir / "standby-manifest.pickle"
     manifest = incremental.read_manifest(manifest_path) if opts.incremental else {}
+    standby = incremental.read_manifest(standby_path) if opts.incremental else {}
+    incremental.forget_manifest(standby_path)  # the standby is taken now, or is of no use
     previous = site_dir if site_dir.is_dir() else None
-    linking = incremental.start_link(previous, manifest, tmp)  # runs while the pages are made
+    # The live site as its manifest describes it: kept as the next build's standby once replaced.
+    keep = opts.incremental and previous is not None and bool(manifest) \
+        and manifest.get("site_id") == incremental.site_id(previous)
+    linking = incremental.start_link(previous, manifest, tmp, standby)  # may run while the pages are made
+    spare = incremental.standby_of(site_dir)
+    if not isinstance(linking, incremental.Ready) and spare.exists():
+        _discard(spare)
     try:
         slugs = SlugCache(opts.work_dir / "slugs.pickle") if opts.incremental else None
         ctx, config = _load_cached(opts, report)
@@ -367,10 +383,12 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         with _timed(report, "swap"):
             # No manifest while the site changes: a crash here can only cost a full build.
             incremental.forget_manifest(manifest_path)
-            swap_in(tmp, site_dir)
+            swap_in(tmp, site_dir, keep=spare if keep else None)
         report.render = plan.stats
         if plan.stats is not None:
             incremental.write_manifest(manifest_path, plan.key, plan.record, site_dir)
+        if keep and spare.is_dir():
+            save_pickle(standby_path, manifest)
     finally:
         if linking is not None and linking.poll() is None:  # the build stopped before MkDocs
             linking.kill()

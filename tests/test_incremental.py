@@ -64,6 +64,8 @@ def small(tmp_path, monkeypatch):
 
 def _fresh(content: Path, tmp_path: Path) -> Path:
     fresh = tmp_path / "fresh"
+    if fresh.exists():
+        shutil.rmtree(fresh)
     build_site(_opts(content, fresh / "site", fresh / "work", incremental=False))
     return fresh / "site"
 
@@ -112,6 +114,30 @@ def test_adding_and_removing_records_equals_a_full_build(small, tmp_path):
     assert not (site / "papers" / gone.stem).exists()
     assert (site / "papers" / new.stem / "index.html").is_file()
     assert _tree(site) == _tree(_fresh(content, tmp_path))
+
+
+def test_each_build_starts_from_the_standby_and_equals_a_full_build(small, tmp_path, monkeypatch):
+    """From the third build on, the build folder is the site the last build replaced, brought up
+    to date with links: no copy of the whole site.  Each result equals a fresh full build."""
+    content, site, work, _ = small
+    build_site(_opts(content, site, work))  # the first build's site is now the standby
+    assert incremental.standby_of(site).is_dir()
+    popen = incremental.subprocess.Popen
+
+    def no_copy(args, **kw):
+        assert "-al" not in args, "the whole site was copied"
+        return popen(args, **kw)
+
+    monkeypatch.setattr(incremental.subprocess, "Popen", no_copy)
+    papers = sorted((content / "papers").glob("*.yaml"))
+    new = sorted((ROOT / "content" / "papers").glob("*.yaml"))[N_PAPERS]
+    steps = [lambda: _retitle(papers[3], "Edited "), papers[0].unlink, lambda: None,
+             lambda: shutil.copy(new, content / "papers" / new.name), lambda: _retitle(papers[5], "Again ")]
+    for n, step in enumerate(steps):
+        step()
+        report = build_site(_opts(content, site, work))
+        assert report.render is not None and not report.render.full
+        assert _tree(site) == _tree(_fresh(content, tmp_path / str(n))), n
 
 
 def test_a_page_deleted_from_the_site_is_rendered_again(small, tmp_path):
@@ -294,4 +320,5 @@ def test_builds_in_one_process_while_the_last_site_is_deleted_in_the_background(
     deadline = time.monotonic() + 60
     while any(site.parent.glob(".papershelf-trash-*")) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".")) == []
+    # Nothing but the standby (the site the last build replaced) is left beside the site.
+    assert sorted(p.name for p in site.parent.iterdir() if p.name.startswith(".")) == [f".{site.name}.standby"]
