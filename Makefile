@@ -61,4 +61,4 @@ seed: $(STAMP)             ## re-create content/ from the seed pages in ../share
 	$(BIN)/papershelf ingest hf-search $(SEEDS)/003_*.txt --content content
 
 clean:
-	rm -rf site build .pytest_cache
+	rm -rf site .site.* .papershelf-trash-* build .pytest_cache
