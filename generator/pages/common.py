@@ -71,6 +71,12 @@ _UNQUOTABLE = re.compile('[\\\\"\u2028\u2029\ufeff]|[^\x20-\x7e\xa0-\ud7ff\ue000
 _NOT_LITERAL = re.compile('[\t\r\u2028\u2029\ufeff]|[^\n\x20-\x7e\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]')
 _ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r"}
 _KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# Plain words YAML 1.1 reads as booleans or null, not as strings: such keys are quoted.
+_NOT_STR = frozenset("yes no true false on off null".split())
+
+
+def _key(key: str) -> str:
+    return f'"{key}"' if key.lower() in _NOT_STR else key
 
 
 def _escape(m: re.Match[str]) -> str:
@@ -95,7 +101,7 @@ def front_matter(meta: dict[str, Any]) -> str:
     that what is written reads back the same)."""
     if not all(isinstance(v, str) and _KEY.fullmatch(k) for k, v in meta.items()):
         return dump_yaml(meta)
-    return "".join(f"{k}: {_scalar(v)}" for k, v in meta.items())
+    return "".join(f"{_key(k)}: {_scalar(v)}" for k, v in meta.items())
 
 
 @dataclass
