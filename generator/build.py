@@ -33,7 +33,6 @@ from .ids import SlugCache
 from .pages.common import Context
 from .sitemap import write_sitemaps
 from .topics import apply_rules, load_rules
-from .writer import save_pickle
 
 NAV = [  # (page kind, nav title, docs path)
     ("papers", "Papers", "papers/index.md"),
@@ -382,13 +381,17 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
             write_sitemaps(site_url, sitemap_urls, tmp)  # ours (an index past 50,000 URLs) replaces MkDocs' own
         with _timed(report, "swap"):
             # No manifest while the site changes: a crash here can only cost a full build.
-            incremental.forget_manifest(manifest_path)
+            if keep:  # it describes the site about to become the standby
+                try:
+                    os.replace(manifest_path, standby_path)
+                except OSError:
+                    keep = False
+            if not keep:
+                incremental.forget_manifest(manifest_path)
             swap_in(tmp, site_dir, keep=spare if keep else None)
         report.render = plan.stats
         if plan.stats is not None:
             incremental.write_manifest(manifest_path, plan.key, plan.record, site_dir)
-        if keep and spare.is_dir():
-            save_pickle(standby_path, manifest)
     finally:
         if linking is not None and linking.poll() is None:  # the build stopped before MkDocs
             linking.kill()
