@@ -348,7 +348,7 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         and manifest.get("site_id") == incremental.site_id(previous)
     linking = incremental.start_link(previous, manifest, tmp, standby)  # may run while the pages are made
     spare = incremental.standby_of(site_dir)
-    if not isinstance(linking, incremental.Ready) and spare.exists():
+    if not isinstance(linking, incremental.CatchingUp) and spare.exists():
         _discard(spare)
     try:
         slugs = SlugCache(opts.work_dir / "slugs.pickle") if opts.incremental else None

@@ -39,6 +39,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import multiprocessing
 import os
 import pickle
 import posixpath
@@ -189,20 +190,51 @@ def _link_tree(src: Path, dst: Path) -> None:
         shutil.copytree(src, dst)
 
 
-class Ready:
-    """A start_link that is done already: the standby site was brought up to date."""
+class CatchingUp:
+    """A start_link from the standby site: ``_catch_up`` running in a forked process.
+
+    Telling which of 70,000 files changed takes a third of a second at 10k papers; forked,
+    it runs beside the loading of the records instead of before it.  Exit code 0 when the
+    standby was brought up to date, else 1 (``build`` then copies the live site)."""
+
+    def __init__(self, live: Path, spare: Path, before: dict[str, Any], now: dict[str, Any]):
+        self._code: int | None = None
+        if not can_fork(2):
+            self._code = _catch_up_code(live, spare, before, now)
+            return
+        self._process = multiprocessing.get_context("fork").Process(
+            target=_catch_up_exit, args=(live, spare, before, now), daemon=True)
+        self._process.start()
 
     def wait(self) -> int:
-        return 0
+        if self._code is None:
+            self._process.join()
+            self._code = self._process.exitcode if self._process.exitcode is not None else 1
+        return self._code
 
-    def poll(self) -> int:
-        return 0
+    def poll(self) -> int | None:
+        if self._code is None and not self._process.is_alive():
+            return self.wait()
+        return self._code
 
     def kill(self) -> None:
-        pass
+        if self._code is None:
+            self._process.kill()
 
 
-Linking = subprocess.Popen[bytes] | Ready
+def _catch_up_code(live: Path, spare: Path, before: dict[str, Any], now: dict[str, Any]) -> int:
+    try:
+        _catch_up(live, spare, before, now)
+        return 0
+    except OSError:
+        return 1
+
+
+def _catch_up_exit(live: Path, spare: Path, before: dict[str, Any], now: dict[str, Any]) -> None:
+    os._exit(_catch_up_code(live, spare, before, now))  # no clean-up of what the parent owns
+
+
+Linking = subprocess.Popen[bytes] | CatchingUp
 
 
 def standby_of(site: Path) -> Path:
@@ -216,8 +248,8 @@ def start_link(previous_site: Path | None, manifest: dict[str, Any], dst: Path,
 
     From the standby (the site the last build replaced, kept beside the live one with
     ``standby``, its manifest), when there is one: it differs from the live site by what
-    the last build changed, which is linked in from the live site here (a few hundred files
-    after an edit).  Otherwise ``cp -al`` of the whole site starts in the background, as the
+    the last build changed, which a forked process links in from the live site (a few
+    hundred files after an edit; see CatchingUp).  Otherwise ``cp -al`` of the whole site starts in the background, as the
     build starts, so that it runs while the catalog and the pages are made; at 10k papers
     that is 90,000 files and folders, a second of system time on a machine that is busy
     making pages, and the replaced site's deletion as much again.  ``build`` waits for it
@@ -232,11 +264,7 @@ def start_link(previous_site: Path | None, manifest: dict[str, Any], dst: Path,
     if standby and spare.is_dir() and not spare.is_symlink() and standby.get("site_id") == site_id(spare) \
             and standby.get("key") == manifest.get("key"):
         os.replace(spare, dst)
-        try:
-            _catch_up(previous_site, dst, standby, manifest)
-            return Ready()
-        except OSError:
-            shutil.rmtree(dst, ignore_errors=True)
+        return CatchingUp(previous_site, dst, standby, manifest)
     if cp is None:
         return None
     return subprocess.Popen([cp, "-al", "--", str(previous_site), str(dst)], stdin=subprocess.DEVNULL,

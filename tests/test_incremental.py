@@ -140,6 +140,34 @@ def test_each_build_starts_from_the_standby_and_equals_a_full_build(small, tmp_p
         assert _tree(site) == _tree(_fresh(content, tmp_path / str(n))), n
 
 
+def test_a_standby_that_cannot_be_brought_up_to_date_gives_way_to_a_copy(small, tmp_path, monkeypatch):
+    """The catch-up runs in a forked process: when it fails half way the build copies the
+    live site instead, and the result still equals a full build."""
+    content, site, work, _ = small
+    build_site(_opts(content, site, work))  # a standby now
+    real = incremental._catch_up
+
+    def half_then_fail(live, spare, before, now):
+        for p in sorted(spare.rglob("*.html"))[:5]:
+            p.unlink()
+        raise OSError("disk full")
+
+    monkeypatch.setattr(incremental, "_catch_up", half_then_fail)
+    copies = []
+    link_tree = incremental._link_tree
+    monkeypatch.setattr(incremental, "_link_tree", lambda a, b: (copies.append(a), link_tree(a, b)))
+    papers = sorted((content / "papers").glob("*.yaml"))
+    _retitle(papers[2], "Edited ")
+    report = build_site(_opts(content, site, work))
+    assert copies == [site]
+    assert report.render is not None and not report.render.full
+    assert _tree(site) == _tree(_fresh(content, tmp_path / "a"))
+    monkeypatch.setattr(incremental, "_catch_up", real)
+    _retitle(papers[4], "Again ")
+    build_site(_opts(content, site, work))
+    assert _tree(site) == _tree(_fresh(content, tmp_path / "b"))
+
+
 def test_a_page_deleted_from_the_site_is_rendered_again(small, tmp_path):
     content, site, work, _ = small
     page = next(iter(sorted((site / "papers").glob("*/index.html"))))
