@@ -28,6 +28,7 @@ from .catalog import build_catalog
 from .config import SiteConfig, load_config
 from .content import load_content, read_record
 from .errors import PapershelfError, Problem
+from .forking import frozen_heap
 from .generate import GenerateStats, start_record_preparers, write_docs
 from .ids import SlugCache
 from .pages.common import Context
@@ -127,7 +128,8 @@ def load_catalog(opts: BuildOptions, report: BuildReport,
             extras["_record_prepared"] = start_record_preparers(dict(sorted(content.papers.items())), extras,
                                                                  max(1, opts.jobs))
         try:
-            catalog = build_catalog(content.papers, content.authors)
+            with frozen_heap():  # the records stay: no full collection need scan them
+                catalog = build_catalog(content.papers, content.authors)
         except BaseException:
             if start:
                 extras.pop("_record_prepared").cancel()
@@ -354,7 +356,8 @@ def build_site(opts: BuildOptions, on_stage: Callable[[str], None] | None = None
         slugs = SlugCache(opts.work_dir / "slugs.pickle") if opts.incremental else None
         ctx, config = _load_cached(opts, report)
         docs, files = opts.work_dir / "docs", opts.work_dir / "files"
-        with _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
+        # The catalog lasts to the end of the pages: collections need not scan it.
+        with frozen_heap(), _timed(report, "pages"), _bar(opts, "pages", "page") as bar:
             report.docs = write_docs(ctx, docs, progress=bar.update, jobs=max(1, opts.jobs), files=files,
                                      memo_path=opts.work_dir / "page-memo.pickle" if opts.incremental else None,
                                      config_dir=opts.config_dir)

@@ -79,3 +79,25 @@ def test_a_worker_that_dies_is_reported() -> None:
 
 def test_one_job_runs_here() -> None:
     assert [pid for _, pid in fork_map(_square_with_pid, range(5), jobs=1)] == [os.getpid()] * 5
+
+
+def test_frozen_heap_blocks_nest_and_the_heap_thaws_at_the_outermost_end():
+    """The build freezes the catalog for the whole pages stage, and fork_map freezes again
+    inside it: the inner block's end must not thaw the catalog."""
+    import gc
+
+    from generator.forking import frozen_heap
+
+    def collectable(obj: object) -> bool:  # frozen objects are in no generation
+        return any(o is obj for o in gc.get_objects())
+
+    catalog = {"papers": []}
+    assert collectable(catalog)
+    with frozen_heap():
+        assert not collectable(catalog)
+        with frozen_heap():
+            pass
+        assert not collectable(catalog)
+        assert list(fork_map(len, [[1], [1, 2]], jobs=2)) == [1, 2]
+        assert not collectable(catalog)
+    assert collectable(catalog)
