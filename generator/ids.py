@@ -93,8 +93,9 @@ def normalise_doi(value: str) -> str | None:
 
 def fold(text: str) -> str:
     """Case-, accent- and punctuation-folded text for matching, not display."""
-    text = unicodedata.normalize("NFKC", text)
-    text = unidecode(text).lower()
+    if not text.isascii():  # ASCII is its own NFKC form and transliteration: most titles and names
+        text = unidecode(unicodedata.normalize("NFKC", text))
+    text = text.lower()
     return " ".join(re.sub(r"[^a-z0-9]+", " ", text).split())
 
 

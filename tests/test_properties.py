@@ -302,3 +302,17 @@ def test_front_matter_falls_back_to_the_emitter_for_other_values():
     meta = {"title": "T", "tags": ["a", "b"]}
     assert front_matter(meta) == dump_yaml(meta)
     assert yaml.safe_load(front_matter(meta)) == meta
+
+
+@SETTINGS
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=60))
+def test_folding_ascii_skips_transliteration_and_gives_the_same(text):
+    import unicodedata
+
+    from text_unidecode import unidecode
+
+    from generator.ids import fold
+
+    slow = unidecode(unicodedata.normalize("NFKC", text)).lower()
+    assert fold(text) == " ".join(re.sub(r"[^a-z0-9]+", " ", slow).split())
+    assert fold(text + "é") == fold(text + "e")  # and the rest still transliterates
