@@ -249,11 +249,12 @@ def start_link(previous_site: Path | None, manifest: dict[str, Any], dst: Path,
     From the standby (the site the last build replaced, kept beside the live one with
     ``standby``, its manifest), when there is one: it differs from the live site by what
     the last build changed, which a forked process links in from the live site (a few
-    hundred files after an edit; see CatchingUp).  Otherwise ``cp -al`` of the whole site starts in the background, as the
-    build starts, so that it runs while the catalog and the pages are made; at 10k papers
-    that is 90,000 files and folders, a second of system time on a machine that is busy
-    making pages, and the replaced site's deletion as much again.  ``build`` waits for it
-    (and throws the copy away if the site-wide key turns out to have changed).
+    hundred files after an edit; see CatchingUp).  Otherwise ``cp -al`` of the whole site
+    starts in the background, as the build starts, so that it runs while the catalog and
+    the pages are made; at 10k papers that is 90,000 files and folders, a second of system
+    time on a machine that is busy making pages, and the replaced site's deletion as much
+    again.  ``build`` waits for it (and throws the copy away if the site-wide key turns out
+    to have changed).
     """
     cp = shutil.which("cp")
     if (not manifest or previous_site is None or not previous_site.is_dir() or previous_site.is_symlink()

@@ -161,7 +161,7 @@ class PageMemo:
     versions: dict[str, bytes] = field(default_factory=dict)  # see record_versions
     # The same by (kind, id), as side files name their records: no key string is made per
     # reference (a 10k catalog's side files name 400,000).
-    by_ref: _Versions = field(default_factory=lambda: _Versions())
+    by_ref: _Versions = field(default_factory=_Versions)
     # Every version key a page may refer to, in a fixed order that only grows while the key
     # holds (so remembered positions stay valid); where each is; its version in this build.
     table: list[str] = field(default_factory=list)
